@@ -1,0 +1,102 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+export const ITEM_EVENTS_TOPIC = 'item-events';
+export const ITEM_EVENTS_DLQ_TOPIC = 'item-events.dlq';
+export const ITEM_EVENT_TYPES = ['item.created', 'item.updated', 'item.deleted'] as const;
+
+const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
+
+/** A price as a decimal string with exactly two fraction digits, greater than zero. */
+export const Price = Type.String({ pattern: '^(0\\.(0[1-9]|[1-9]\\d)|[1-9]\\d{0,11}\\.\\d{2})$' });
+export const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 });
+
+export const ItemImage = Type.Object(
+  {
+    id: Uuid,
+    /** Object key in the images bucket; never a caller-supplied URL. */
+    key: Type.String({ minLength: 1, maxLength: 512 }),
+    contentType: Type.Union([Type.Literal('image/jpeg'), Type.Literal('image/png'), Type.Literal('image/webp')]),
+    position: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ItemStatus = Type.Union([Type.Literal('active'), Type.Literal('hidden'), Type.Literal('deleted')]);
+
+/** The full state of an item at one version: what every item event carries. */
+export const ItemSnapshot = Type.Object(
+  {
+    id: Uuid,
+    sellerId: Uuid,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.String({ maxLength: 10_000 }),
+    brand: Type.String({ minLength: 1, maxLength: 100 }),
+    category: Slug,
+    price: Price,
+    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    stock: Type.Integer({ minimum: 0 }),
+    attributes: Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 500 }), Type.Number()])),
+    images: Type.Array(ItemImage, { maxItems: 20 }),
+    status: ItemStatus,
+    version: Type.Integer({ minimum: 1 }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+export const ItemEvent = Type.Object(
+  {
+    id: Uuid,
+    type: Type.Union(ITEM_EVENT_TYPES.map((t) => Type.Literal(t))),
+    /** The item's own version after this change; consumers index with version_type external. */
+    version: Type.Integer({ minimum: 1 }),
+    occurredAt: Timestamp,
+    source: Type.String({ minLength: 1, maxLength: 100 }),
+    data: ItemSnapshot,
+  },
+  { additionalProperties: false },
+);
+
+export type ItemImage = Static<typeof ItemImage>;
+export type ItemSnapshot = Static<typeof ItemSnapshot>;
+export type ItemEvent = Static<typeof ItemEvent>;
+export type ItemEventType = (typeof ITEM_EVENT_TYPES)[number];
+
+const compiled = TypeCompiler.Compile(ItemEvent);
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+/** Checks a decoded value against the envelope schema, including cross-field rules. */
+export function validateItemEvent(value: unknown): Validation<ItemEvent> {
+  if (!compiled.Check(value)) {
+    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+  }
+  const errors: string[] = [];
+  if (value.version !== value.data.version) errors.push(`/version: ${value.version} differs from /data/version ${value.data.version}`);
+  if ((value.type === 'item.deleted') !== (value.data.status === 'deleted')) {
+    errors.push(`/data/status: '${value.data.status}' does not fit event type ${value.type}`);
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, value };
+}
+
+/** Decodes and validates the bytes of a Kafka message value. */
+export function decodeItemEvent(bytes: Buffer | null): Validation<ItemEvent> {
+  if (!bytes || bytes.length === 0) return { ok: false, errors: ['empty message value'] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return { ok: false, errors: [`not JSON: ${(err as Error).message}`] };
+  }
+  return validateItemEvent(parsed);
+}
+
+/** Encodes an event after validating it: producers never publish what consumers would reject. */
+export function encodeItemEvent(event: ItemEvent): Buffer {
+  const result = validateItemEvent(event);
+  if (!result.ok) throw new Error(`invalid item event: ${result.errors.join('; ')}`);
+  return Buffer.from(JSON.stringify(event));
+}

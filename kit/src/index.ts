@@ -1,0 +1,13 @@
+export * from './config.ts';
+export * from './errors.ts';
+export * from './health.ts';
+export * from './logger.ts';
+export * from './metrics.ts';
+export * from './service.ts';
+export * from './tracing.ts';
+export { elasticsearchPlugin } from './plugins/elasticsearch.ts';
+export { kafkaPlugin } from './plugins/kafka.ts';
+export { minioPlugin, type MinioOptions } from './plugins/minio.ts';
+export { postgresPlugin } from './plugins/postgres.ts';
+export { redisPlugin } from './plugins/redis.ts';
+export { Type, type Static, type TSchema } from '@sinclair/typebox';

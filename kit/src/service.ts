@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TObject, Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import closeWithGrace from 'close-with-grace';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type pino from 'pino';
+import { baseConfig, loadConfig } from './config.ts';
+import { installProblemHandlers } from './errors.ts';
+import { HealthChecks, healthPlugin } from './health.ts';
+import { createLogger } from './logger.ts';
+import { Metrics, metricsPlugin } from './metrics.ts';
+import { initTracing } from './tracing.ts';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+type BaseConfig = Static<TObject<typeof baseConfig>>;
+type ServiceConfig = BaseConfig & { PORT: number };
+
+export interface Service<C extends ServiceConfig> {
+  app: App;
+  config: C;
+  /** Listens on HOST:PORT and installs graceful shutdown on SIGTERM/SIGINT. */
+  start(): Promise<void>;
+}
+
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** Accepts a sane incoming `x-request-id`, otherwise makes one. */
+export function requestIdFor(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const incoming = Array.isArray(header) ? header[0] : header;
+  return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export interface ServiceOptions<S extends TObject> {
+  name: string;
+  config: S;
+  env?: NodeJS.ProcessEnv;
+  /** Where logs go (tests capture them); stdout by default. */
+  logDestination?: pino.DestinationStream;
+}
+
+/**
+ * Everything a service gets in one call: validated config, JSON logs with request and trace ids,
+ * tracing, metrics, health endpoints, problem+json errors and graceful shutdown.
+ */
+export async function createService<S extends TObject>(options: ServiceOptions<S>): Promise<Service<Static<S> & ServiceConfig>> {
+  const config = loadConfig(options.name, options.config, options.env) as Static<S> & ServiceConfig;
+  const logger = createLogger(options.name, config.LOG_LEVEL, options.logDestination);
+  const tracing = initTracing(options.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: requestIdFor,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    disableRequestLogging: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(tracing.fastifyPlugin);
+  await app.register(swagger, {
+    openapi: { openapi: '3.1.0', info: { title: options.name, version: '1.0.0' } },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  await app.register(metricsPlugin, { metrics: new Metrics(options.name) });
+  await app.register(healthPlugin, { checks: new HealthChecks() });
+
+  return {
+    app,
+    config,
+    async start() {
+      const closeListeners = closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS, logger }, async ({ signal, err }) => {
+        if (err) logger.error({ err }, 'shutting down after an unexpected error');
+        else logger.info({ signal }, 'shutting down gracefully');
+        await app.close();
+        await tracing.shutdown();
+      });
+      app.addHook('onClose', async () => closeListeners.uninstall());
+      await app.listen({ host: config.HOST, port: config.PORT });
+    },
+  };
+}
