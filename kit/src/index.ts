@@ -11,3 +11,4 @@ export { minioPlugin, type MinioOptions } from './plugins/minio.ts';
 export { postgresPlugin } from './plugins/postgres.ts';
 export { redisPlugin } from './plugins/redis.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export * from './infra.ts';

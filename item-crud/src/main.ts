@@ -1,0 +1,4 @@
+import { buildService } from './app.ts';
+
+const service = await buildService();
+await service.start();

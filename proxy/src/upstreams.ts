@@ -1,0 +1,22 @@
+import type { Static } from '@shop/kit';
+import type { config } from './config.ts';
+
+type ProxyConfig = Static<typeof config>;
+
+export interface Upstream {
+  name: string;
+  url: string;
+  /** Path prefixes this service owns; the proxy forwards them without rewriting. */
+  prefixes: string[];
+}
+
+/** The routing table of the public contract (DESIGN.md): who owns which path prefix. */
+export function upstreams(cfg: ProxyConfig): Upstream[] {
+  return [
+    { name: 'sso', url: cfg.SSO_URL, prefixes: ['/api/auth', '/.well-known'] },
+    { name: 'item-crud', url: cfg.ITEM_CRUD_URL, prefixes: ['/api/items', '/api/categories', '/api/sellers', '/api/comments'] },
+    { name: 'item-etl', url: cfg.ITEM_ETL_URL, prefixes: [] },
+    { name: 'search', url: cfg.SEARCH_URL, prefixes: ['/api/search'] },
+    { name: 'facade', url: cfg.FACADE_URL, prefixes: ['/api/products', '/api/images'] },
+  ];
+}
