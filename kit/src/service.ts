@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import closeWithGrace from 'close-with-grace';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pino from 'pino';
-import { baseConfig, loadConfig } from './config.ts';
+import { type baseConfig, loadConfig } from './config.ts';
 import { installProblemHandlers } from './errors.ts';
 import { HealthChecks, healthPlugin } from './health.ts';
 import { createLogger } from './logger.ts';
