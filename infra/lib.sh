@@ -143,7 +143,7 @@ port_status() {
 
 # port_owner port: what listens on a TCP port (from ss), empty if nothing.
 port_owner() {
-  ss -Hltnp "sport = :$1" 2>/dev/null | awk '{print $4, $6}' | head -n 3
+  ss -Hltnp "sport = :$1" 2>/dev/null | awk 'NR <= 3 {print $4, $6}' || true
 }
 
 # ensure_port_free name port: die clearly if the port is taken by something else.
@@ -159,8 +159,11 @@ ensure_port_free() {
 # auto-start are suppressed during the install (policy-rc.d), since we run our own.
 ensure_apt() {
   local missing=() p
+  local st
   for p in "$@"; do
-    dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
+    # (no `dpkg -s | grep -q` pipe: grep -q's early exit + pipefail = false "missing")
+    st=$(dpkg -s "$p" 2>/dev/null || true)
+    [[ "$st" == *$'\nStatus: install ok installed'* ]] || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
   ((SHOP_IS_ROOT)) || die "missing Debian packages: ${missing[*]} (run as root: apt-get install -y ${missing[*]})"
@@ -233,8 +236,9 @@ mvn_fetch() {
   local mode=$1 dest=$2; shift 2
   local stamp="$dest/.fetched" key="$mode $*"
   if [[ -f "$stamp" && "$(<"$stamp")" == "$key" ]]; then return 0; fi
-  command -v mvn >/dev/null || die "mvn is not installed (apt-get install maven)"
-  local work="$SHOP_CACHE/mvn/$(basename "$dest")" deps="" c g a v
+  command -v mvn >/dev/null || ensure_apt maven
+  local work deps="" c g a v
+  work="$SHOP_CACHE/mvn/$(basename "$dest")"
   case "$mode" in
     jars)
       for c in "$@"; do

@@ -17,7 +17,7 @@ DATABASES=(shop sso)
 pg_bin() {
   if [[ -n "${PG_BIN:-}" ]]; then printf '%s' "$PG_BIN"; return; fi
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1 || true)
   [[ -n "$d" ]] || die "$NAME: no PostgreSQL server binaries under /usr/lib/postgresql (run: infra/postgres.sh install)"
   printf '%s' "$d"
 }
@@ -26,7 +26,7 @@ as_pg() { as_user "$PG_OS_USER" "$@"; }
 
 install() {
   # Debian 12's `postgresql` is 15; policy-rc.d in ensure_apt keeps its `main` cluster from starting.
-  ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ensure_apt postgresql postgresql-contrib
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || ensure_apt postgresql postgresql-contrib
   local bin
   bin=$(pg_bin)
   mkdir -p "$PG_DATA" "$PG_SOCK"
@@ -87,7 +87,7 @@ EOF
 
 ready() {
   "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" \
-    && PGPASSWORD="$PGPASSWORD" "$(pg_bin)/psql" -X -qtA -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d shop -c 'SELECT 1' | grep -qx 1
+    && [[ "$(PGPASSWORD="$PGPASSWORD" "$(pg_bin)/psql" -X -qtA -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d shop -c 'SELECT 1')" == 1 ]]
 }
 
 start() {
@@ -100,7 +100,8 @@ start() {
     as_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "${PG_START_TIMEOUT:-60}" start >/dev/null \
       || { tail_log "$NAME"; die "$NAME: pg_ctl start failed (log: $PG_LOG)"; }
   fi
-  wait_cmd 30 "$NAME" "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PGPORT"
+  # via the socket as postgres (trust): a TCP probe as $PGUSER before it exists would log a FATAL
+  wait_cmd 30 "$NAME" "$(pg_bin)/pg_isready" -q -h "$PG_SOCK" -p "$PGPORT" -U postgres -d postgres
   bootstrap || { tail_log "$NAME"; die "$NAME: creating role/databases failed (log: $PG_LOG)"; }
   wait_cmd 30 "$NAME" ready
   log "$NAME ready at 127.0.0.1:$PGPORT (databases: ${DATABASES[*]})"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# infra/prometheus.sh {install|start|stop|status}
+# The Debian prometheus binary (not the Debian service) with our config rendered from
+# infra/prometheus.yml into $SHOP_STATE/prometheus.yml, TSDB in $SHOP_STATE/data/prometheus,
+# listening on $PROMETHEUS_HOST:$PROMETHEUS_PORT.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+NAME=prometheus
+P_CONF="$SHOP_STATE/prometheus.yml"
+P_DATA="$SHOP_STATE/data/prometheus"
+P_BIN=/usr/bin/prometheus
+
+install() {
+  command -v curl >/dev/null || ensure_apt curl
+  ensure_apt prometheus
+  mkdir -p "$P_DATA"
+  sed -e "s/@PROMETHEUS_HOST@/${PROMETHEUS_HOST}/g" -e "s/@PROMETHEUS_PORT@/${PROMETHEUS_PORT}/g" \
+    "$INFRA_DIR/prometheus.yml" >"$P_CONF.tmp"
+  mv "$P_CONF.tmp" "$P_CONF"
+  if command -v promtool >/dev/null; then
+    promtool check config "$P_CONF" >/dev/null 2>&1 || { promtool check config "$P_CONF" >&2 || true; die "$NAME: invalid config $P_CONF"; }
+  fi
+}
+
+ready() { curl -fs -o /dev/null --max-time 3 "$PROMETHEUS_URL/-/ready"; }
+
+start() {
+  install
+  if pid_alive "$SHOP_PIDS/$NAME.pid"; then
+    # pick up template changes without a restart
+    kill -HUP "$(<"$SHOP_PIDS/$NAME.pid")" 2>/dev/null || true
+  else
+    # The Debian package ships its own service (prometheus on :9090); if it is running
+    # (systemd machines start it on install) it blocks our port: say so clearly.
+    if tcp_open 127.0.0.1 "$PROMETHEUS_PORT"; then
+      die "$NAME: port $PROMETHEUS_PORT is taken by $(port_owner "$PROMETHEUS_PORT" || echo 'another process'), not by us; this is usually Debian's own prometheus service: stop it with 'systemctl disable --now prometheus' (or 'service prometheus stop'), or set PROMETHEUS_PORT"
+    fi
+    start_bg "$NAME" "$P_BIN" \
+      --config.file="$P_CONF" \
+      --storage.tsdb.path="$P_DATA" \
+      --storage.tsdb.retention.time=7d \
+      --web.listen-address="$PROMETHEUS_HOST:$PROMETHEUS_PORT" \
+      --web.enable-lifecycle \
+      --log.level=warn
+  fi
+  wait_cmd "${PROMETHEUS_START_TIMEOUT:-60}" "$NAME" ready
+  log "$NAME ready at $PROMETHEUS_URL"
+}
+
+stop() { stop_pid "$NAME" 30; }
+
+status() {
+  port_status "$NAME" "$PROMETHEUS_PORT"
+  ready || return 3
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) usage_die ;;
+esac

@@ -1,0 +1,83 @@
+// End to end through the proxy, against the services and infrastructure ./make.sh started.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
+const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085 } as const;
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function logLines(service: string): Record<string, unknown>[] {
+  const logs = process.env.SHOP_LOGS;
+  assert.ok(logs, 'SHOP_LOGS is set by ./make.sh test');
+  return readFileSync(join(logs, `${service}.log`), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('platform through the proxy', () => {
+  it('reports every service ready in GET /health', async () => {
+    const res = await fetch(`${PROXY}/health`);
+    const body = (await res.json()) as { status: string; services: Record<string, { status: string; checks: Record<string, { status: string }> }> };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(Object.keys(body.services).sort(), Object.keys(SERVICES).sort());
+    for (const [name, s] of Object.entries(body.services)) assert.equal(s.status, 'up', `${name}: ${JSON.stringify(s)}`);
+    // Readiness checks what each service really depends on.
+    assert.deepEqual(Object.keys(body.services.sso!.checks).sort(), ['postgres', 'redis']);
+    assert.deepEqual(Object.keys(body.services['item-crud']!.checks).sort(), ['kafka', 'minio', 'postgres']);
+    assert.deepEqual(Object.keys(body.services['item-etl']!.checks).sort(), ['elasticsearch', 'kafka', 'postgres']);
+    assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'redis']);
+    assert.deepEqual(Object.keys(body.services.facade!.checks).sort(), ['elasticsearch', 'kafka', 'minio', 'redis']);
+  });
+
+  it('answers unknown paths with a problem+json 404', async () => {
+    const res = await fetch(`${PROXY}/no/such/path`);
+    assert.equal(res.status, 404);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const body = (await res.json()) as { status: number; title: string };
+    assert.equal(body.status, 404);
+  });
+
+  it('forwards the request id and the trace context to the service that answers', async () => {
+    const requestId = `e2e-${Date.now()}`;
+    const traceId = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const res = await fetch(`${PROXY}/api/search/nothing-here-yet`, {
+      headers: { 'x-request-id': requestId, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    assert.equal(res.headers.get('x-request-id'), requestId);
+    const line = await eventually('the search service to log the request', async () =>
+      logLines('search').find((l) => l.requestId === requestId));
+    assert.equal(line.traceId, traceId, 'the search service continues the caller trace');
+    assert.equal(line.service, 'search');
+    const proxyLine = logLines('proxy').find((l) => l.requestId === requestId);
+    assert.equal(proxyLine?.traceId, traceId);
+  });
+
+  it('serves Prometheus metrics on every service, and Prometheus scrapes them all', async () => {
+    for (const [name, port] of Object.entries(SERVICES)) {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(res.status, 200, name);
+      const text = await res.text();
+      assert.match(text, new RegExp(`http_requests_total\\{.*service="${name}"`), name);
+    }
+    const prometheus = process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090';
+    const up = await eventually('Prometheus to scrape all six services', async () => {
+      const res = await fetch(`${prometheus}/api/v1/query?query=up`);
+      const body = (await res.json()) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
+      const upJobs = body.data.result.filter((r) => r.value[1] === '1').map((r) => r.metric.job);
+      return Object.keys(SERVICES).every((s) => upJobs.includes(s)) ? upJobs : undefined;
+    }, 30_000);
+    assert.ok(up.length >= 6);
+  });
+});
