@@ -5,14 +5,19 @@
  * `ru_RU_yofold` is the ru_RU dictionary with ё folded to е, so "ёлки" and "елки" meet;
  * text is also folded ё→е by the ETL and the search service before it reaches Elasticsearch.
  */
-export const itemAnalysis = {
+import type { estypes } from '@elastic/elasticsearch';
+
+// The client's typings demand `lang` and `language` together; the server takes `locale` alone.
+const hunspell = (locale: string) => ({ type: 'hunspell', locale, dedup: true }) as unknown as estypes.AnalysisTokenFilter;
+
+export const itemAnalysis: estypes.IndicesIndexSettingsAnalysis = {
   filter: {
-    ru_hunspell: { type: 'hunspell', locale: 'ru_RU_yofold', dedup: true },
-    en_hunspell: { type: 'hunspell', locale: 'en_US', dedup: true },
+    ru_hunspell: hunspell('ru_RU_yofold'),
+    en_hunspell: hunspell('en_US'),
   },
   analyzer: {
     /** Both languages: product text mixes them ("Кроссовки Nike running shoes"). */
     shop_text: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'ru_hunspell', 'en_hunspell'] },
     shop_exact: { type: 'custom', tokenizer: 'standard', filter: ['lowercase'] },
   },
-} as const;
+};

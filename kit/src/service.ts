@@ -56,7 +56,8 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     genReqId: requestIdFor,
     requestIdLogLabel: 'requestId',
     bodyLimit: config.BODY_LIMIT_BYTES,
-    disableRequestLogging: false,
+    // One access-log line per request, written when the span is active (so it has the trace id).
+    disableRequestLogging: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -67,6 +68,14 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level]({
+      req: { method: request.method, url: request.url, remoteAddress: request.ip },
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+    }, 'request completed');
   });
   installProblemHandlers(app);
   await app.register(metricsPlugin, { metrics: new Metrics(options.name) });

@@ -14,6 +14,16 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/**
+ * A request that already carries a `traceparent` was propagated on purpose (the proxy forwards
+ * its own server span): the automatic client span must not replace it with another context.
+ */
+function carriesTraceContext(request: { headers: string | (string | string[])[] }): boolean {
+  const { headers } = request;
+  if (typeof headers === 'string') return /(^|\r\n)traceparent:/i.test(headers);
+  return headers.some((h, i) => i % 2 === 0 && typeof h === 'string' && h.toLowerCase() === 'traceparent');
+}
+
 let active: { tracing: Tracing; service: string } | undefined;
 
 /**
@@ -33,7 +43,7 @@ export function initTracing(service: string, otlpEndpoint?: string): Tracing {
   });
   provider.register();
   const fastifyOtel = new FastifyOtelInstrumentation();
-  registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation(), fastifyOtel] });
+  registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: carriesTraceContext }), fastifyOtel] });
   const tracing: Tracing = {
     fastifyPlugin: fastifyOtel.plugin(),
     shutdown: () => provider.shutdown(),

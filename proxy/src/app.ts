@@ -16,6 +16,14 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
         prefix,
         rewritePrefix: prefix,
         undici: { headersTimeout: cfg.UPSTREAM_TIMEOUT_MS, bodyTimeout: cfg.UPSTREAM_TIMEOUT_MS },
+        replyOptions: {
+          // The service continues the proxy's span (a child of the caller's trace, if any).
+          rewriteRequestHeaders: (request, headers) => {
+            const forwarded: Record<string, string | string[] | undefined> = { ...headers, 'x-request-id': request.id };
+            request.opentelemetry().inject(forwarded);
+            return forwarded;
+          },
+        },
       });
     }
   }
