@@ -37,13 +37,15 @@ ensure_deps() {
     npm ci --no-audit --no-fund --loglevel=error
   fi
   if [[ ! -f prisma/generated/.stamp || -n "$(find prisma -name '*.prisma' -newer prisma/generated/.stamp 2>/dev/null)" ]]; then
-    npm run --silent -w @shop/prisma generate
+    npm run --silent -w @shop/prisma generate >/dev/null
   fi
 }
 
 migrate() {
   say "applying database migrations"
-  npm run --silent -w @shop/prisma migrate:deploy
+  local out
+  out=$(npm run --silent -w @shop/prisma migrate:deploy 2>&1) || { printf '%s\n' "$out" >&2; die "migrations failed"; }
+  printf '%s\n' "$out" | grep -E '^(Applying|The following|All migrations|No pending)' | sed 's/^/  /' >&2 || true
 }
 
 # Each service's environment: the loopback addresses from infra/defaults.env.

@@ -1,7 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 
 /** The driver adapter every Prisma client and the Prisma CLI use (no native engine needed). */
-export const pgAdapter = (connectionString: string) => new PrismaPg({ connectionString });
+export const pgAdapter = (connectionString: string) =>
+  // allowExitOnIdle: the Prisma CLI exits as soon as it is done instead of waiting out the idle timeout.
+  new PrismaPg({ connectionString, allowExitOnIdle: true });
 
 export function databaseUrl(name: 'DATABASE_URL_SHOP' | 'DATABASE_URL_SSO'): string {
   const url = process.env[name] ?? process.env.DATABASE_URL;

@@ -1,4 +1,4 @@
+import { runService } from '@shop/kit';
 import { buildService } from './app.ts';
 
-const service = await buildService();
-await service.start();
+await runService(() => buildService());

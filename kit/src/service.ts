@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import closeWithGrace from 'close-with-grace';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pino from 'pino';
-import { type baseConfig, loadConfig } from './config.ts';
+import { ConfigError, type baseConfig, loadConfig } from './config.ts';
 import { installProblemHandlers } from './errors.ts';
 import { HealthChecks, healthPlugin } from './health.ts';
 import { createLogger } from './logger.ts';
@@ -95,4 +95,18 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
       await app.listen({ host: config.HOST, port: config.PORT });
     },
   };
+}
+
+/** A service's whole `main`: build it, start it; a bad configuration exits with its message only. */
+export async function runService(build: () => Promise<{ start(): Promise<void> }>): Promise<void> {
+  try {
+    const service = await build();
+    await service.start();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
 }
