@@ -1,1 +1,2 @@
 export * from './item-events.ts';
+export * from './auth.ts';
