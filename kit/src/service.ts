@@ -4,7 +4,7 @@ import type { TObject, Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import closeWithGrace from 'close-with-grace';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pino from 'pino';
 import { ConfigError, type baseConfig, loadConfig } from './config.ts';
 import { installProblemHandlers } from './errors.ts';
@@ -54,10 +54,10 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestIdFor,
-    requestIdLogLabel: 'requestId',
     bodyLimit: config.BODY_LIMIT_BYTES,
-    // One access-log line per request, written when the span is active (so it has the trace id).
-    disableRequestLogging: true,
+    // One access-log line per request, written by the onResponse hook below while the span is
+    // active (so it carries the trace id), instead of Fastify's two lines.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
