@@ -161,6 +161,10 @@ case "${1:-help}" in
   logs) shift; cmd_logs "$@" ;;
   test) shift; cmd_test "$@" ;;
   reset) cmd_reset ;;
+  restart)
+    shift; ensure_node; ensure_deps
+    for s in "${@:-${SERVICES[@]}}"; do [[ -n "${PORTS[$s]:-}" ]] || die "unknown service $s"; stop_pid "$s" 20; done
+    start_services ;;
   migrate) ensure_node; ensure_deps; migrate ;;
   *)
     cat <<TXT
@@ -169,6 +173,7 @@ usage: ./make.sh <command>
   test     the whole test suite (starts or reuses what it needs)
   status   every component and service: up/down and port
   logs N   follow one log (${COMPONENTS[*]} ${SERVICES[*]})
+  restart [S...]  restart services (all by default) after a code change
   down     stop everything ./make.sh started (by pid)
   reset    down, then wipe all data ($SHOP_STATE)
 TXT

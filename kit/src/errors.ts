@@ -62,9 +62,16 @@ export const preconditionFailed = (detail: string) => new HttpProblem(412, detai
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new HttpProblem(429, detail, { type: problemType('rate-limited'), headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 
-export function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}): FastifyReply {
+/** The part of a reply needed to answer with a problem (any server flavour). */
+interface ProblemReply {
+  header(key: string, value: string): unknown;
+  code(status: number): { type(contentType: string): { send(payload: string): unknown } };
+}
+
+export function sendProblem<R extends ProblemReply>(reply: R, problem: Problem, headers: Record<string, string> = {}): R {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  return reply;
 }
 
 function validationErrors(error: FastifyError): ProblemFieldError[] {

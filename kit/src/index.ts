@@ -12,3 +12,4 @@ export { postgresPlugin } from './plugins/postgres.ts';
 export { redisPlugin } from './plugins/redis.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './infra.ts';
+export { JwksVerifier, TokenError, authPlugin, requireAuth, type JwksVerifierOptions } from './auth.ts';

@@ -1,13 +1,41 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import httpProxy from '@fastify/http-proxy';
-import { createService, registerClients } from '@shop/kit';
+import rateLimit from '@fastify/rate-limit';
+import { JWKS_PATH } from '@shop/contracts';
+import { HttpProblem, authPlugin, createService, registerClients, sendProblem } from '@shop/kit';
+import { accessPolicy, bodyLimitFor } from './access.ts';
 import { config } from './config.ts';
+import { registerDocs } from './docs.ts';
 import { registerHealthAggregate } from './health.ts';
 import { upstreams } from './upstreams.ts';
+
+/** Headers a client could use to pose as someone; identity only ever comes from a verified token. */
+const SPOOFABLE = /^x-(user|auth|role|identity)(-|$)/i;
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'proxy', config, env });
   const { app, config: cfg } = service;
   await registerClients(app, 'proxy', cfg);
+  const origins = cfg.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  await app.register(cors, { origin: origins.length ? origins : false, credentials: false, exposedHeaders: ['x-request-id', 'retry-after'] });
+  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+  await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
+  app.addHook('onRequest', accessPolicy);
+  app.addHook('onRequest', bodyLimitFor({ upload: cfg.UPLOAD_BODY_LIMIT_BYTES, body: cfg.BODY_LIMIT_BYTES }));
+  await app.register(rateLimit, {
+    global: true,
+    max: cfg.RATE_LIMIT_MAX,
+    timeWindow: cfg.RATE_LIMIT_WINDOW_MS,
+    redis: app.redis,
+    nameSpace: 'proxy-rate:',
+    skipOnError: true, // Redis down: serve rather than refuse everyone
+    keyGenerator: (request) => (request.identity ? `user:${request.identity.id}` : `ip:${request.ip}`),
+    allowList: (request) => request.url.startsWith('/health') || request.url === '/metrics',
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(429, `rate limit of ${context.max} requests per ${context.after} exceeded`, { type: 'urn:shop:problem:rate-limited' }),
+  });
+
   const services = upstreams(cfg);
   for (const upstream of services) {
     for (const prefix of upstream.prefixes) {
@@ -17,16 +45,27 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
         rewritePrefix: prefix,
         undici: { headersTimeout: cfg.UPSTREAM_TIMEOUT_MS, bodyTimeout: cfg.UPSTREAM_TIMEOUT_MS },
         replyOptions: {
-          // The service continues the proxy's span (a child of the caller's trace, if any).
           rewriteRequestHeaders: (request, headers) => {
-            const forwarded: Record<string, string | string[] | undefined> = { ...headers, 'x-request-id': request.id };
+            const forwarded: Record<string, string | string[] | undefined> = { 'x-request-id': request.id };
+            for (const [name, value] of Object.entries(headers)) if (!SPOOFABLE.test(name)) forwarded[name] = value;
+            forwarded['x-request-id'] = request.id;
+            // The service continues the proxy's span (a child of the caller's trace, if any).
             request.opentelemetry().inject(forwarded);
             return forwarded;
+          },
+          onError: (reply, { error }) => {
+            const status = (error as { statusCode?: number }).statusCode ?? 502;
+            const detail = status === 504
+              ? `${upstream.name} did not answer within ${cfg.UPSTREAM_TIMEOUT_MS} ms`
+              : status === 503 ? `${upstream.name} is not reachable` : `${upstream.name} failed to answer`;
+            reply.log.warn({ err: error, upstream: upstream.name }, 'upstream failure');
+            return sendProblem(reply, { type: 'about:blank', title: status === 504 ? 'Gateway Timeout' : status === 503 ? 'Service Unavailable' : 'Bad Gateway', status, detail, instance: reply.request.url });
           },
         },
       });
     }
   }
   registerHealthAggregate(app, services);
+  await registerDocs(app, services);
   return service;
 }

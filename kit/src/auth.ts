@@ -1,0 +1,147 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import jwt from 'jsonwebtoken';
+import {
+  ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, type Identity, type Role,
+} from '@shop/contracts';
+import { HttpProblem, forbidden, unauthorized } from './errors.ts';
+
+const claimsCheck = TypeCompiler.Compile(AccessTokenClaims);
+
+export class TokenError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'TokenError';
+  }
+}
+
+export interface JwksVerifierOptions {
+  jwksUrl: string;
+  /** Keys are refetched in the background after this long. */
+  cacheTtlMs?: number;
+  /** An unknown `kid` triggers a refetch at most this often (a flood of bad kids cannot hammer the sso). */
+  minRefetchIntervalMs?: number;
+  fetchTimeoutMs?: number;
+}
+
+/**
+ * Verifies access tokens locally against the sso's JWKS: the algorithm is pinned, `iss`, `aud`,
+ * `exp` and the claim shapes are checked, and keys are cached and refetched on an unknown `kid`.
+ */
+export class JwksVerifier {
+  readonly #options: Required<JwksVerifierOptions>;
+  #keys = new Map<string, KeyObject>();
+  #fetchedAt = 0;
+  #lastAttempt = 0;
+  #inflight: Promise<void> | undefined;
+
+  constructor(options: JwksVerifierOptions) {
+    this.#options = { cacheTtlMs: 300_000, minRefetchIntervalMs: 10_000, fetchTimeoutMs: 2_000, ...options };
+  }
+
+  async #refresh(): Promise<void> {
+    this.#inflight ??= (async () => {
+      this.#lastAttempt = Date.now();
+      const res = await fetch(this.#options.jwksUrl, { signal: AbortSignal.timeout(this.#options.fetchTimeoutMs) });
+      if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
+      const { keys } = (await res.json()) as { keys: (JsonWebKey & { kid?: string; alg?: string })[] };
+      const next = new Map<string, KeyObject>();
+      for (const jwk of keys ?? []) {
+        if (!jwk.kid || (jwk.alg && jwk.alg !== ACCESS_TOKEN_ALGORITHM)) continue;
+        next.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
+      }
+      this.#keys = next;
+      this.#fetchedAt = Date.now();
+    })().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #key(kid: string): Promise<KeyObject | undefined> {
+    const age = Date.now() - this.#fetchedAt;
+    if (this.#fetchedAt === 0) await this.#refresh();
+    else if (age > this.#options.cacheTtlMs) void this.#refresh().catch(() => undefined);
+    let key = this.#keys.get(kid);
+    if (!key && Date.now() - this.#lastAttempt >= this.#options.minRefetchIntervalMs) {
+      await this.#refresh();
+      key = this.#keys.get(kid);
+    }
+    return key;
+  }
+
+  /** Loads the keys now (so the first request does not wait); failures are retried later. */
+  async warmUp(): Promise<void> {
+    await this.#refresh().catch(() => undefined);
+  }
+
+  async verify(token: string): Promise<Identity> {
+    const decoded = jwt.decode(token, { complete: true });
+    if (!decoded || typeof decoded.payload === 'string') throw new TokenError('malformed token');
+    if (decoded.header.alg !== ACCESS_TOKEN_ALGORITHM) throw new TokenError(`algorithm ${decoded.header.alg} is not accepted`);
+    const kid = decoded.header.kid;
+    if (!kid) throw new TokenError('token has no kid');
+    let key: KeyObject | undefined;
+    try {
+      key = await this.#key(kid);
+    } catch (err) {
+      throw new HttpProblem(503, `signing keys are unavailable: ${(err as Error).message}`);
+    }
+    if (!key) throw new TokenError('unknown signing key');
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, key, {
+        algorithms: [ACCESS_TOKEN_ALGORITHM], issuer: ACCESS_TOKEN_ISSUER, audience: ACCESS_TOKEN_AUDIENCE, clockTolerance: 5,
+      });
+    } catch (err) {
+      throw new TokenError((err as Error).message);
+    }
+    if (!claimsCheck.Check(payload)) throw new TokenError('token claims are malformed');
+    return { id: payload.sub, role: payload.role, tokenId: payload.jti };
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller, or null for an anonymous request. Never taken from other headers. */
+    identity: Identity | null;
+  }
+  interface FastifyInstance {
+    verifier: JwksVerifier;
+  }
+}
+
+/** Reads `Authorization: Bearer` on every request; a present but invalid token is a 401. */
+export const authPlugin = fp<JwksVerifierOptions>(
+  async (app, options) => {
+    const verifier = new JwksVerifier(options);
+    app.decorate('verifier', verifier);
+    app.decorateRequest('identity', null);
+    app.addHook('onReady', async () => verifier.warmUp());
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      if (header === undefined) return;
+      const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header.trim());
+      if (!match) throw unauthorized('the Authorization header must be "Bearer <access token>"');
+      try {
+        request.identity = await verifier.verify(match[1]!);
+      } catch (err) {
+        if (err instanceof TokenError) throw unauthorized(`invalid access token: ${err.message}`);
+        throw err;
+      }
+    });
+  },
+  { name: 'auth' },
+);
+
+/** preHandler: the route needs a signed-in caller, optionally with one of `roles`. */
+export function requireAuth(...roles: Role[]) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (!request.identity) throw unauthorized();
+    if (roles.length > 0 && !roles.includes(request.identity.role)) {
+      throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
+    }
+  };
+}
