@@ -104,10 +104,4 @@ status() {
   healthy || return 3
 }
 
-case "${1:-}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) usage_die ;;
-esac
+component_main "$@"

@@ -268,3 +268,11 @@ mvn_fetch() {
 
 # run_component_cmd usage-string action: common dispatcher tail.
 usage_die() { die "usage: $(basename "$0") {install|start|stop|status}"; }
+
+# component_main "$@": the last line of every component script; runs the function it names.
+component_main() {
+  case "${1:-}" in
+    install | start | stop | status) "$1" ;;
+    *) usage_die ;;
+  esac
+}

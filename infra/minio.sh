@@ -69,10 +69,4 @@ status() {
   ready || return 3
 }
 
-case "${1:-}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) usage_die ;;
-esac
+component_main "$@"

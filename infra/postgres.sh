@@ -121,10 +121,4 @@ status() {
   ready 2>/dev/null || return 3
 }
 
-case "${1:-}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) usage_die ;;
-esac
+component_main "$@"

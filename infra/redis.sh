@@ -46,10 +46,4 @@ status() {
   ping || return 3
 }
 
-case "${1:-}" in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  *) usage_die ;;
-esac
+component_main "$@"
