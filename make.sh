@@ -54,6 +54,8 @@ service_env() {
   [[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]] && common+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
   local minio=("MINIO_ENDPOINT=$MINIO_ENDPOINT" "MINIO_ACCESS_KEY=$MINIO_ROOT_USER" "MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD" "MINIO_BUCKET=$MINIO_BUCKET")
   local url=http://127.0.0.1
+  # Behind the proxy on loopback: the services take the client address from its X-Forwarded-For.
+  [[ $1 != proxy ]] && common+=(TRUST_PROXY=loopback)
   case $1 in
     sso) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SSO" "REDIS_URL=$REDIS_URL" ;;
     item-crud) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" ;;

@@ -38,7 +38,7 @@ export class JwksVerifier {
   #inflight: Promise<void> | undefined;
 
   constructor(options: JwksVerifierOptions) {
-    this.#options = { cacheTtlMs: 300_000, minRefetchIntervalMs: 10_000, fetchTimeoutMs: 2_000, ...options };
+    this.#options = { cacheTtlMs: 300_000, minRefetchIntervalMs: 1_000, fetchTimeoutMs: 2_000, ...options };
   }
 
   async #refresh(): Promise<void> {

@@ -12,6 +12,11 @@ export const baseConfig = {
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /**
+   * Addresses of proxies whose X-Forwarded-For is believed (Fastify `trustProxy`: comma-separated
+   * addresses/CIDRs, or "loopback"). Empty: the socket address is the client.
+   */
+  TRUST_PROXY: Type.String({ default: '' }),
   /** Maximum accepted request body, in bytes. */
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
 } satisfies TProperties;

@@ -55,6 +55,7 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: requestIdFor,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY ? config.TRUST_PROXY.split(',').map((a) => a.trim()) : false,
     // One access-log line per request, written by the onResponse hook below while the span is
     // active (so it carries the trace id), instead of Fastify's two lines.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),

@@ -49,6 +49,8 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
             const forwarded: Record<string, string | string[] | undefined> = { 'x-request-id': request.id };
             for (const [name, value] of Object.entries(headers)) if (!SPOOFABLE.test(name)) forwarded[name] = value;
             forwarded['x-request-id'] = request.id;
+            // The proxy is the edge: the client address is its socket peer, never a header it sent.
+            forwarded['x-forwarded-for'] = request.ip;
             // The service continues the proxy's span (a child of the caller's trace, if any).
             request.opentelemetry().inject(forwarded);
             return forwarded;

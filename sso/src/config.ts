@@ -1,3 +1,33 @@
 import { Type, baseConfig, portConfig, postgresConfig, redisConfig } from '@shop/kit';
 
-export const config = Type.Object({ ...baseConfig, PORT: portConfig(8081), ...postgresConfig, ...redisConfig });
+/** Token lifetimes and key caching: shared by the service and the CLI (`src/cli.ts`). */
+export const tokenConfig = {
+  /** Lifetime of an access token (JWT), in seconds. */
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30, maximum: 86_400 }),
+  /** Lifetime of a refresh token, in seconds (each rotation issues a token with a fresh lifetime). */
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: 2_592_000, minimum: 60 }),
+  /**
+   * How long an instance keeps the signing key set in memory before re-reading it; a key rotated by
+   * the CLI (or another instance) is used for signing after at most this long. 0 re-reads on every use.
+   */
+  SIGNING_KEY_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 60 }),
+};
+
+/** Brute-force protection of `POST /api/auth/login` (Redis counters, fixed window from the first failure). */
+export const loginThrottleConfig = {
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ default: 5, minimum: 1 }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ default: 20, minimum: 1 }),
+  LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+};
+
+export const config = Type.Object({
+  ...baseConfig,
+  PORT: portConfig(8081),
+  ...postgresConfig,
+  ...redisConfig,
+  ...tokenConfig,
+  ...loginThrottleConfig,
+});
+
+/** What the operator CLI reads: the same variables, minus the ones only the server needs. */
+export const cliConfig = Type.Object({ ...postgresConfig, ...tokenConfig });

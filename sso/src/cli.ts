@@ -1,0 +1,136 @@
+// Operator commands of the sso, run next to the service with the same environment (DATABASE_URL, ...):
+//
+//   node sso/src/cli.ts rotate-key
+//       Adds a new signing key that signs from now on. The previous key is retired but stays in the
+//       JWKS (and keeps verifying) for ACCESS_TOKEN_TTL_SECONDS + SIGNING_KEY_CACHE_SECONDS; keys
+//       retired before that are deleted. Running services switch within SIGNING_KEY_CACHE_SECONDS.
+//
+//   node sso/src/cli.ts create-admin --email <email> --name <name>
+//       Creates an admin account, or promotes the existing account with that email to admin (its
+//       password is then left unchanged). The password of a new account is read from the environment
+//       variable ADMIN_PASSWORD or, when that is unset, from stdin (prompted without echo on a
+//       terminal, else the first line) — never from the command line, where `ps` and shell history see it.
+//
+// Exit codes: 0 done, 64 usage error, 65 bad input (email, password), 78 bad configuration.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@shop/kit';
+import { cliConfig } from './config.ts';
+import { createDb } from './db.ts';
+import { SigningKeyRepository } from './repositories/signing-keys.ts';
+import { UserRepository } from './repositories/users.ts';
+import { normalizeEmail } from './services/auth.ts';
+import { hashPassword, passwordProblems } from './services/passwords.ts';
+import { SigningKeys } from './services/signing-keys.ts';
+
+const USAGE = `usage:
+  node sso/src/cli.ts rotate-key
+  node sso/src/cli.ts create-admin --email <email> --name <name>   (password: env ADMIN_PASSWORD or stdin)`;
+
+class UsageError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 64) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env.ADMIN_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return process.stdin.isTTY ? readHidden('Password for the admin: ') : readFirstLine();
+}
+
+async function readFirstLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]) ?? '';
+}
+
+function readHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new UsageError('cancelled', 130));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command !== 'rotate-key' && command !== 'create-admin') throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+  const cfg = loadConfig('sso-cli', cliConfig);
+  const db = createDb(cfg.DATABASE_URL);
+  try {
+    if (command === 'rotate-key') {
+      if (rest.length > 0) throw new UsageError('rotate-key takes no arguments');
+      const keys = new SigningKeys(new SigningKeyRepository(db), {
+        accessTokenTtlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS, cacheSeconds: cfg.SIGNING_KEY_CACHE_SECONDS,
+      });
+      const { kid, retired, deleted } = await keys.rotate();
+      out(JSON.stringify({ kid, retired, deleted }));
+      return;
+    }
+
+    let values: { email?: string; name?: string };
+    try {
+      ({ values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const email = normalizeEmail(values.email ?? '');
+    const name = (values.name ?? '').trim();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new UsageError('--email must be an email address');
+    if (name.length < 1 || name.length > 100) throw new UsageError('--name must be 1..100 characters');
+
+    const users = new UserRepository(db);
+    const existing = await users.findByEmail(email);
+    if (existing) {
+      const user = existing.role === 'admin' ? existing : await users.setRole(existing.id, 'admin');
+      out(JSON.stringify({ id: user.id, email: user.email, role: user.role, created: false, note: 'existing account promoted; password unchanged' }));
+      return;
+    }
+    const password = await readPassword();
+    const problems = passwordProblems(password, email);
+    if (problems.length > 0) throw new UsageError(`the password ${problems.map((p) => p.message).join('; ')}`, 65);
+    const user = await users.create({ email, name, role: 'admin', passwordHash: await hashPassword(password) });
+    if (!user) throw new UsageError(`an account with ${email} was created concurrently; run the command again to promote it`, 75);
+    out(JSON.stringify({ id: user.id, email: user.email, role: user.role, created: true }));
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exitCode = 78;
+  } else if (err instanceof UsageError) {
+    console.error(err.exitCode === 64 ? `error: ${err.message}\n${USAGE}` : `error: ${err.message}`);
+    process.exitCode = err.exitCode;
+  } else {
+    throw err;
+  }
+}

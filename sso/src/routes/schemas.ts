@@ -1,0 +1,56 @@
+import { Type } from '@shop/kit';
+import { ROLES, type Role } from '@shop/contracts/auth';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** One `enum` keyword (not anyOf of literals) so a bad value gets one clear validation error. */
+const RoleSchema = <R extends Role>(roles: readonly R[], description: string) =>
+  Type.Unsafe<R>({ type: 'string', enum: [...roles], description });
+
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'trimmed and lower-cased before use' });
+
+export const RegisterBody = Type.Object({
+  email: Email,
+  password: Type.String({
+    minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH,
+    description: `${PASSWORD_MIN_LENGTH}..${PASSWORD_MAX_LENGTH} characters, not the email`,
+  }),
+  name: Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' }),
+  role: Type.Optional(RoleSchema(ROLES, 'customer (default) or seller; admin is refused (admins are created with the sso CLI)')),
+}, strict);
+
+export const LoginBody = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+}, strict);
+
+export const RefreshBody = Type.Object({
+  refreshToken: Type.String({ minLength: 1, maxLength: 512 }),
+}, strict);
+
+export const UserView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema(ROLES, 'customer, seller or admin'),
+});
+
+export const TokenPairView = Type.Object({
+  accessToken: Type.String({ description: 'ES256 JWT; verify against /.well-known/jwks.json' }),
+  refreshToken: Type.String({ description: 'opaque, single use: every refresh returns a new one' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'access token lifetime in seconds' }),
+});
+
+export const Jwks = Type.Object({
+  keys: Type.Array(Type.Object({
+    kty: Type.Literal('EC'),
+    crv: Type.Literal('P-256'),
+    x: Type.String(),
+    y: Type.String(),
+    kid: Type.String(),
+    alg: Type.Literal('ES256'),
+    use: Type.Literal('sig'),
+  })),
+});

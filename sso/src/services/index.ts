@@ -1,0 +1,58 @@
+import type { App, Static } from '@shop/kit';
+import type { config } from '../config.ts';
+import { RefreshTokenRepository } from '../repositories/refresh-tokens.ts';
+import { SigningKeyRepository } from '../repositories/signing-keys.ts';
+import { UserRepository } from '../repositories/users.ts';
+import { AccessTokens } from './access-tokens.ts';
+import { AuthService } from './auth.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { SigningKeys } from './signing-keys.ts';
+
+export type SsoConfig = Static<typeof config>;
+
+export interface SsoServices {
+  auth: AuthService;
+  keys: SigningKeys;
+}
+
+/** Wires repositories (on `app.prisma`, `app.redis`) into the services and their metrics. */
+export function createServices(app: App, cfg: SsoConfig): SsoServices {
+  const keys = new SigningKeys(new SigningKeyRepository(app.prisma), {
+    accessTokenTtlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS,
+    cacheSeconds: cfg.SIGNING_KEY_CACHE_SECONDS,
+  });
+  const throttleUnavailable = app.metrics.counter({
+    name: 'sso_login_throttle_unavailable_total', help: 'Login attempts let through because Redis (the throttle) was unavailable',
+  });
+  const throttle = new LoginThrottle(app.redis, {
+    maxFailuresPerAccount: cfg.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxFailuresPerIp: cfg.LOGIN_MAX_FAILURES_PER_IP,
+    windowSeconds: cfg.LOGIN_FAILURE_WINDOW_SECONDS,
+  }, app.log, () => throttleUnavailable.inc());
+  const auth = new AuthService({
+    users: new UserRepository(app.prisma),
+    refreshTokens: new RefreshTokenRepository(app.prisma),
+    accessTokens: new AccessTokens(keys, cfg.ACCESS_TOKEN_TTL_SECONDS),
+    throttle,
+    log: app.log,
+    refreshTokenTtlSeconds: cfg.REFRESH_TOKEN_TTL_SECONDS,
+    metrics: {
+      logins: app.metrics.counter({ name: 'sso_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const }),
+      refreshes: app.metrics.counter({ name: 'sso_token_refreshes_total', help: 'Refresh-token uses by outcome', labelNames: ['outcome'] as const }),
+      registrations: app.metrics.counter({ name: 'sso_registrations_total', help: 'Accounts registered, by role', labelNames: ['role'] as const }),
+    },
+  });
+
+  // The first instance to start creates the first key (race-safe); a database that is down at start
+  // only delays that to the first token signed, readiness reports it meanwhile.
+  app.addHook('onReady', async () => {
+    try {
+      const { kid, created } = await keys.ensureActiveKey();
+      if (created) app.log.info({ kid }, 'created the first signing key');
+    } catch (err) {
+      app.log.warn({ err }, 'could not ensure a signing key at start; will retry on first use');
+    }
+  });
+  app.health.add('signing-key', () => keys.signer());
+  return { auth, keys };
+}
