@@ -10,6 +10,17 @@ import { registerDocs } from './docs.ts';
 import { registerHealthAggregate } from './health.ts';
 import { upstreams } from './upstreams.ts';
 
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_HTTP2_STREAM_CANCEL']);
+
+/** 503 when the service cannot be reached, 504 when it did not answer in time, 502 otherwise. */
+export function upstreamStatus(error: unknown): 502 | 503 | 504 {
+  const err = error as { statusCode?: number; code?: string; cause?: { code?: string; cause?: { code?: string } } };
+  if (err.statusCode === 504) return 504;
+  const codes = [err.code, err.cause?.code, err.cause?.cause?.code];
+  if (codes.some((c) => c !== undefined && UNREACHABLE.has(c)) || err.statusCode === 503) return 503;
+  return 502;
+}
+
 /** Headers a client could use to pose as someone; identity only ever comes from a verified token. */
 const SPOOFABLE = /^x-(user|auth|role|identity)(-|$)/i;
 
@@ -56,7 +67,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
             return forwarded;
           },
           onError: (reply, { error }) => {
-            const status = (error as { statusCode?: number }).statusCode ?? 502;
+            const status = upstreamStatus(error);
             const detail = status === 504
               ? `${upstream.name} did not answer within ${cfg.UPSTREAM_TIMEOUT_MS} ms`
               : status === 503 ? `${upstream.name} is not reachable` : `${upstream.name} failed to answer`;
