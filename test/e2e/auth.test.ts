@@ -184,7 +184,7 @@ describe('gateway limits', () => {
         ...process.env, LOG_LEVEL: 'silent', PORT: '18080', RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000', UPSTREAM_TIMEOUT_MS: '300',
         REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         SSO_URL: SSO_DIRECT, ITEM_CRUD_URL: 'http://127.0.0.1:1', ITEM_ETL_URL: 'http://127.0.0.1:8083',
-        SEARCH_URL: `http://127.0.0.1:${port}`, FACADE_URL: 'http://127.0.0.1:8085',
+        SEARCH_URL: `http://127.0.0.1:${port}`, FACADE_URL: 'http://127.0.0.1:8085', CORS_ORIGINS: 'https://shop.example',
       });
       await proxy.app.ready();
     });
@@ -213,6 +213,28 @@ describe('gateway limits', () => {
       const slow = await proxy.app.inject({ url: '/api/search?q=x', remoteAddress: '10.250.0.2' });
       assert.equal(slow.statusCode, 504);
       assert.match(slow.json().detail, /search did not answer within 300 ms/);
+    });
+
+    it('answers CORS only for configured origins', async () => {
+      const preflight = (origin: string) => proxy.app.inject({
+        method: 'OPTIONS', url: '/api/items', remoteAddress: '10.250.0.3',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      const allowed = await preflight('https://shop.example');
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://shop.example');
+      const other = await preflight('https://evil.example');
+      assert.equal(other.headers['access-control-allow-origin'], undefined);
+    });
+
+    it('serves one OpenAPI document merged from the services, and Swagger UI', async () => {
+      const doc = (await proxy.app.inject({ url: '/docs/openapi.json', remoteAddress: '10.250.0.4' })).json();
+      assert.ok(doc.paths['/api/auth/login']?.post, 'the sso routes are in');
+      assert.ok(doc.paths['/api/auth/register']?.post);
+      assert.equal(doc.paths['/health/ready'], undefined, 'internal routes are not');
+      assert.match(doc.info.description, /item-crud/, 'an unreachable service is named');
+      const ui = await proxy.app.inject({ url: '/docs/', remoteAddress: '10.250.0.4' });
+      assert.equal(ui.statusCode, 200);
+      assert.match(ui.body, /swagger/i);
     });
   });
 });
