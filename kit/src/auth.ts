@@ -36,6 +36,9 @@ export class JwksVerifier {
   #fetchedAt = 0;
   #lastAttempt = 0;
   #inflight: Promise<void> | undefined;
+  /** Tokens already verified, until they expire: an ES256 check per request costs more than the rest. */
+  readonly #verified = new Map<string, { identity: Identity; exp: number }>();
+  static readonly CACHE_SIZE = 10_000;
 
   constructor(options: JwksVerifierOptions) {
     this.#options = { cacheTtlMs: 300_000, minRefetchIntervalMs: 1_000, fetchTimeoutMs: 2_000, ...options };
@@ -52,6 +55,8 @@ export class JwksVerifier {
         if (!jwk.kid || (jwk.alg && jwk.alg !== ACCESS_TOKEN_ALGORITHM)) continue;
         next.set(jwk.kid, createPublicKey({ key: jwk, format: 'jwk' }));
       }
+      // A key that disappeared (revoked) must not keep vouching for tokens it signed.
+      if ([...this.#keys.keys()].some((kid) => !next.has(kid))) this.#verified.clear();
       this.#keys = next;
       this.#fetchedAt = Date.now();
     })().finally(() => {
@@ -78,6 +83,9 @@ export class JwksVerifier {
   }
 
   async verify(token: string): Promise<Identity> {
+    const hit = this.#verified.get(token);
+    if (hit && hit.exp * 1000 > Date.now()) return hit.identity;
+    if (hit) this.#verified.delete(token);
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw new TokenError('malformed token');
     if (decoded.header.alg !== ACCESS_TOKEN_ALGORITHM) throw new TokenError(`algorithm ${decoded.header.alg} is not accepted`);
@@ -99,7 +107,10 @@ export class JwksVerifier {
       throw new TokenError((err as Error).message);
     }
     if (!claimsCheck.Check(payload)) throw new TokenError('token claims are malformed');
-    return { id: payload.sub, role: payload.role, tokenId: payload.jti };
+    const identity: Identity = { id: payload.sub, role: payload.role, tokenId: payload.jti };
+    if (this.#verified.size >= JwksVerifier.CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, { identity, exp: payload.exp });
+    return identity;
   }
 }
 

@@ -42,7 +42,8 @@ export function initTracing(service: string, otlpEndpoint?: string): Tracing {
     spanProcessors,
   });
   provider.register();
-  const fastifyOtel = new FastifyOtelInstrumentation();
+  // One server span per request (plus the handler); a span per hook would cost more than it tells.
+  const fastifyOtel = new FastifyOtelInstrumentation({ instrumentHooks: false, ignorePaths: (r) => r.url === '/metrics' || r.url.startsWith('/health') });
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation({ ignoreRequestHook: carriesTraceContext }), fastifyOtel] });
   const tracing: Tracing = {
     fastifyPlugin: fastifyOtel.plugin(),
