@@ -8,5 +8,5 @@ export const config = Type.Object({
   /** The alias the ETL keeps pointing at the current items index. */
   ITEMS_ALIAS: Type.String({ default: 'items', minLength: 1 }),
   /** Lifetime of a cached search answer: no answer is older than the index by more than this. */
-  SEARCH_CACHE_TTL_MS: Type.Integer({ default: 5_000, minimum: 0 }),
+  SEARCH_CACHE_TTL_MS: Type.Integer({ default: 1_000, minimum: 0 }),
 });
