@@ -58,7 +58,7 @@ service_env() {
   [[ $1 != proxy ]] && common+=(TRUST_PROXY=loopback)
   case $1 in
     sso) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SSO" "REDIS_URL=$REDIS_URL" ;;
-    item-crud) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" ;;
+    item-crud) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "SSO_URL=$url:8081" ;;
     item-etl) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" ;;
     search) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" ;;
     facade) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "ITEM_CRUD_URL=$url:8082" ;;

@@ -1,3 +1,22 @@
-import { Type, baseConfig, kafkaConfig, minioConfig, portConfig, postgresConfig } from '@shop/kit';
+import { Type, baseConfig, kafkaConfig, minioConfig, portConfig, postgresConfig, urlConfig } from '@shop/kit';
 
-export const config = Type.Object({ ...baseConfig, PORT: portConfig(8082), ...postgresConfig, ...kafkaConfig, ...minioConfig });
+/** The transactional-outbox relay that runs inside the service (`src/services/relay.ts`). */
+export const relayConfig = {
+  /** Off: the service writes outbox rows but never publishes them (tests; an instance kept out of relaying). */
+  RELAY_ENABLED: Type.Boolean({ default: true }),
+  /** Rows sent to Kafka per round (one producer batch, one transaction). */
+  RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+  /** Fallback poll when no NOTIFY arrives (a notification wakes the relay at once). */
+  RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 10, maximum: 60_000 }),
+};
+
+export const config = Type.Object({
+  ...baseConfig,
+  PORT: portConfig(8082),
+  ...postgresConfig,
+  ...kafkaConfig,
+  ...minioConfig,
+  /** The sso's base URL: access tokens are verified against its `/.well-known/jwks.json`. */
+  SSO_URL: urlConfig(),
+  ...relayConfig,
+});

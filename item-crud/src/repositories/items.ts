@@ -1,0 +1,70 @@
+import type { Item, ItemImage, ItemStatus, Prisma } from '@shop/prisma/shop';
+import type { Db } from '../db.ts';
+
+/** A Prisma client inside an interactive transaction. */
+export type Tx = Prisma.TransactionClient;
+
+/** An item row with its images (in position order): everything a snapshot needs. */
+export type ItemRecord = Item & { images: ItemImage[] };
+
+export interface NewItem {
+  sellerId: string;
+  name: string;
+  description: string;
+  brand: string;
+  categorySlug: string;
+  price: string;
+  currency: string;
+  stock: number;
+  attributes: Record<string, string | number>;
+}
+
+export type ItemChanges = Partial<Omit<NewItem, 'sellerId'>> & { status?: ItemStatus };
+
+const imagesInOrder = { orderBy: [{ position: 'asc' }, { createdAt: 'asc' }] } satisfies Prisma.Item$imagesArgs;
+
+/** Items: every write runs in a transaction given by the caller (so the outbox row joins it). */
+export class ItemRepository {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#db.$transaction(fn, { maxWait: 5_000, timeout: 10_000 });
+  }
+
+  insert(tx: Tx, item: NewItem): Promise<ItemRecord> {
+    return tx.item.create({ data: { ...item, status: 'active', version: 1 }, include: { images: imagesInOrder } });
+  }
+
+  /**
+   * Applies `changes` and bumps the version in one statement,
+   * `UPDATE items SET ..., version = version + 1 WHERE id = $1 AND version = $2 AND status <> 'deleted' RETURNING *`,
+   * so of concurrent writers holding the same version exactly one matches. `expectedVersion` null: any version.
+   * Answers null when nothing matched (missing, deleted or stale).
+   */
+  async updateIfVersion(tx: Tx, id: string, expectedVersion: number | null, changes: ItemChanges): Promise<ItemRecord | null> {
+    const [row] = await tx.item.updateManyAndReturn({
+      where: { id, status: { not: 'deleted' }, ...(expectedVersion === null ? {} : { version: expectedVersion }) },
+      data: { ...changes, version: { increment: 1 } },
+    });
+    if (!row) return null;
+    const images = await tx.itemImage.findMany({ where: { itemId: id }, ...imagesInOrder });
+    return { ...row, images };
+  }
+
+  findById(id: string): Promise<ItemRecord | null> {
+    return this.#db.item.findUnique({ where: { id }, include: { images: imagesInOrder } });
+  }
+
+  /** One page, newest first, and the total that matches. */
+  async list(filter: { sellerId?: string; statuses: ItemStatus[] }, skip: number, take: number): Promise<{ rows: ItemRecord[]; total: number }> {
+    const where: Prisma.ItemWhereInput = { status: { in: filter.statuses }, ...(filter.sellerId ? { sellerId: filter.sellerId } : {}) };
+    const [rows, total] = await Promise.all([
+      this.#db.item.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip, take, include: { images: imagesInOrder } }),
+      this.#db.item.count({ where }),
+    ]);
+    return { rows, total };
+  }
+}

@@ -1,0 +1,69 @@
+import type { FastifyRequest } from 'fastify';
+import { badRequest, requireAuth, unauthorized, type App } from '@shop/kit';
+import type { Identity } from '@shop/contracts';
+import { parseIfMatch, type ItemService } from '../services/items.ts';
+import { CreateItemBody, IdParams, IfMatchHeaders, ItemPageView, ItemView, ListItemsQuery, PatchItemBody, READ_ONLY_ITEM_FIELDS } from './schemas.ts';
+
+const tags = ['items'];
+const etag = (version: number) => `"${version}"`;
+
+/** Before validation: read-only fields get a 400 naming them; names and brands are trimmed. */
+async function prepareItemBody(request: FastifyRequest): Promise<void> {
+  const body = request.body as Record<string, unknown> | null;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const readOnly = READ_ONLY_ITEM_FIELDS.filter((f) => f in body);
+  if (readOnly.length > 0) {
+    throw badRequest(`These fields are set by the server and may not be given: ${readOnly.join(', ')}`,
+      readOnly.map((f) => ({ location: 'body', pointer: `/${f}`, message: `'${f}' is read-only` })));
+  }
+  for (const field of ['name', 'brand'] as const) if (typeof body[field] === 'string') body[field] = body[field].trim();
+}
+
+/** The verified caller (after requireAuth). */
+const caller = (request: FastifyRequest): Identity => {
+  if (!request.identity) throw unauthorized();
+  return request.identity;
+};
+
+export async function itemRoutes(app: App, { items }: { items: ItemService }): Promise<void> {
+  const writers = requireAuth('seller', 'admin');
+
+  app.post('/api/items', {
+    schema: { tags, summary: 'Create an item (seller, admin)', body: CreateItemBody, response: { 201: ItemView } },
+    preValidation: [writers, prepareItemBody],
+  }, async (request, reply) => {
+    const item = await items.create(caller(request), request.body);
+    return reply.code(201).header('etag', etag(item.version)).header('location', `/api/items/${item.id}`).send(item);
+  });
+
+  app.get('/api/items/:id', {
+    schema: { tags, summary: 'An item (deleted items are 404)', params: IdParams, response: { 200: ItemView } },
+  }, async (request, reply) => {
+    const item = await items.get(request.params.id, request.identity);
+    return reply.header('etag', etag(item.version)).header('cache-control', 'no-cache').send(item);
+  });
+
+  app.get('/api/items', {
+    schema: { tags, summary: "A page of items, newest first (a seller's listing with sellerId)", querystring: ListItemsQuery, response: { 200: ItemPageView } },
+  }, async (request) => items.list(request.query, request.identity));
+
+  app.patch('/api/items/:id', {
+    schema: {
+      tags, summary: 'Change some fields (owner seller, admin); needs If-Match: <version>',
+      params: IdParams, headers: IfMatchHeaders, body: PatchItemBody, response: { 200: ItemView },
+    },
+    preValidation: [writers, prepareItemBody],
+  }, async (request, reply) => {
+    const version = parseIfMatch(request.headers['if-match'], true)!;
+    const item = await items.update(caller(request), request.params.id, version, request.body);
+    return reply.header('etag', etag(item.version)).send(item);
+  });
+
+  app.delete('/api/items/:id', {
+    schema: { tags, summary: 'Delete an item (owner seller, admin); If-Match optional', params: IdParams, headers: IfMatchHeaders },
+    preValidation: writers,
+  }, async (request, reply) => {
+    const version = await items.delete(caller(request), request.params.id, parseIfMatch(request.headers['if-match'], false));
+    return reply.code(204).header('etag', etag(version)).send();
+  });
+}

@@ -1,0 +1,131 @@
+import { Type, type TSchema } from '@shop/kit';
+import { Price, Slug } from '@shop/contracts';
+
+const strict = { additionalProperties: false } as const;
+
+/** One keyword with an `enum` (not anyOf of literals) so a bad value gets one clear validation error. */
+const Enum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const IdParams = Type.Object({ id: Uuid }, strict);
+
+/** Fields an item body may not carry: the server sets them. A friendlier 400 than "unknown property". */
+export const READ_ONLY_ITEM_FIELDS = ['id', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount'];
+
+const Name = Type.String({ minLength: 1, maxLength: 200, description: 'trimmed' });
+const Description = Type.String({ maxLength: 10_000 });
+const Brand = Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' });
+const CategorySlug = Type.String({ ...Slug, description: 'a leaf category slug (GET /api/categories)' });
+/**
+ * No JSON Schema `type`: the kit's Ajv coerces types (a number would silently become a string in a
+ * `type: [string, number]` or anyOf), so the service checks and normalizes the value itself.
+ */
+const PriceInput = Type.Unsafe<string | number>({
+  description: '"1999.90" or 1999.9: greater than 0, at most 2 decimals, at most 999999999999.99; stored and shown as "1999.90"',
+});
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
+/** Values are checked by the service (strings ≤ 500 characters or numbers), for the reason given at PriceInput. */
+const Attributes = Type.Unsafe<Record<string, string | number>>({
+  type: 'object',
+  maxProperties: 50,
+  propertyNames: { minLength: 1, maxLength: 100 },
+  description: 'up to 50 keys (1..100 characters); values are strings (≤ 500 characters) or numbers',
+});
+
+export const CreateItemBody = Type.Object({
+  name: Name,
+  description: Type.Optional(Description),
+  brand: Brand,
+  category: CategorySlug,
+  price: PriceInput,
+  currency: Type.Optional(Type.String({ ...Currency, default: 'RUB' })),
+  stock: Stock,
+  attributes: Type.Optional(Attributes),
+}, strict);
+
+export const PatchItemBody = Type.Object({
+  name: Type.Optional(Name),
+  description: Type.Optional(Description),
+  brand: Type.Optional(Brand),
+  category: Type.Optional(CategorySlug),
+  price: Type.Optional(PriceInput),
+  currency: Type.Optional(Currency),
+  stock: Type.Optional(Stock),
+  attributes: Type.Optional(Attributes),
+}, { ...strict, minProperties: 1 });
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'the item version being changed: 3, "3" or W/"3" (its ETag)' })),
+});
+
+export const ListItemsQuery = Type.Object({
+  sellerId: Type.Optional(Uuid),
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+  size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+});
+
+const ImageView = Type.Object({
+  id: Uuid,
+  key: Type.String(),
+  contentType: Type.String(),
+  position: Type.Integer(),
+});
+
+export const ItemView = Type.Object({
+  id: Uuid,
+  sellerId: Uuid,
+  name: Type.String(),
+  description: Type.String(),
+  brand: Type.String(),
+  category: Type.String(),
+  price: Type.String({ ...Price, description: 'decimal string with two fraction digits' }),
+  currency: Type.String(),
+  stock: Type.Integer(),
+  attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+  images: Type.Array(ImageView),
+  status: Enum(['active', 'hidden', 'deleted'] as const),
+  version: Type.Integer({ minimum: 1 }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const ItemPageView = Type.Object({
+  items: Type.Array(ItemView),
+  page: Type.Integer(),
+  size: Type.Integer(),
+  total: Type.Integer(),
+});
+
+export const CategoriesQuery = Type.Object({
+  lang: Enum(['ru', 'en'] as const, { default: 'ru', description: 'language of `name` (both are always given as nameRu/nameEn)' }),
+});
+
+/**
+ * A category and its subtree, spelled out to a fixed depth instead of a shared recursive schema: the
+ * proxy merges every service's OpenAPI components, where generated names like `def-0` would collide.
+ * The tree is two levels deep today; anything deeper is still serialized (as plain JSON).
+ */
+const categoryNode = (depth: number): TSchema => Type.Object({
+  slug: Type.String(),
+  name: Type.String({ description: 'in the requested language (lang)' }),
+  nameRu: Type.String(),
+  nameEn: Type.String(),
+  parent: Type.Union([Type.String(), Type.Null()]),
+  children: Type.Array(depth > 1 ? categoryNode(depth - 1) : Type.Unknown()),
+});
+export const CategoryTree = Type.Array(categoryNode(4));
+
+export const UpdateSellerBody = Type.Object({
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' })),
+  description: Type.Optional(Type.String({ maxLength: 2_000 })),
+}, { ...strict, minProperties: 1 });
+
+export const SellerView = Type.Object({
+  id: Uuid,
+  displayName: Type.String(),
+  description: Type.String(),
+  itemCount: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+

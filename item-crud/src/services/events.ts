@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { ITEM_EVENTS_TOPIC, encodeItemEvent, type ItemEvent, type ItemEventType, type ItemImage, type ItemSnapshot } from '@shop/contracts';
+import { injectTraceHeaders } from '@shop/kit';
+import type { ItemRecord } from '../repositories/items.ts';
+import type { NewOutboxRow } from '../repositories/outbox.ts';
+
+export const EVENT_SOURCE = 'item-crud';
+
+/** The full state of an item row as the contract describes it (also the HTTP view of an item). */
+export function toSnapshot(row: ItemRecord): ItemSnapshot {
+  return {
+    id: row.id,
+    sellerId: row.sellerId,
+    name: row.name,
+    description: row.description,
+    brand: row.brand,
+    category: row.categorySlug,
+    price: row.price.toFixed(2),
+    currency: row.currency,
+    stock: row.stock,
+    attributes: (row.attributes ?? {}) as ItemSnapshot['attributes'],
+    images: row.images.map((i) => ({ id: i.id, key: i.key, contentType: i.contentType as ItemImage['contentType'], position: i.position })),
+    status: row.status,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * The outbox row of a change: the event envelope built from the row as it will be committed
+ * (validated by the contract; an invalid event fails the whole transaction), keyed by the item id,
+ * with the caller's trace context so the consumers' spans continue the request's trace.
+ */
+export function outboxRowFor(type: ItemEventType, row: ItemRecord): { row: NewOutboxRow; event: ItemEvent } {
+  const event: ItemEvent = {
+    id: randomUUID(),
+    type,
+    version: row.version,
+    occurredAt: row.updatedAt.toISOString(),
+    source: EVENT_SOURCE,
+    data: toSnapshot(row),
+  };
+  encodeItemEvent(event); // throws on anything a consumer would reject
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(injectTraceHeaders())) if (typeof v === 'string') headers[k] = v;
+  headers['content-type'] = 'application/json';
+  return {
+    event,
+    row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event as unknown as NewOutboxRow['payload'], headers },
+  };
+}

@@ -1,0 +1,185 @@
+import { HttpProblem, badRequest, forbidden, notFound, preconditionFailed, problemType } from '@shop/kit';
+import type { Identity, ItemEvent, ItemSnapshot } from '@shop/contracts';
+import type { ItemChanges, ItemRecord, ItemRepository, Tx } from '../repositories/items.ts';
+import type { OutboxWriter } from '../repositories/outbox.ts';
+import type { SellerRepository } from '../repositories/sellers.ts';
+import type { CategoryService } from './categories.ts';
+import { outboxRowFor, toSnapshot } from './events.ts';
+import { normalizePrice } from './price.ts';
+import { defaultDisplayName } from './sellers.ts';
+
+export type ItemView = ItemSnapshot;
+
+export interface ItemInput {
+  name: string;
+  description?: string;
+  brand: string;
+  category: string;
+  price: string | number;
+  currency?: string;
+  stock: number;
+  attributes?: Record<string, string | number>;
+}
+
+export type ItemPatch = Partial<ItemInput>;
+
+export interface ItemPage {
+  items: ItemView[];
+  page: number;
+  size: number;
+  total: number;
+}
+
+/** Test seams inside the write transaction (a thrown error rolls the item change and its outbox row back). */
+export interface ItemHooks {
+  beforeCommit?(event: ItemEvent): Promise<void> | void;
+}
+
+export interface ItemServiceDeps {
+  items: ItemRepository;
+  sellers: SellerRepository;
+  outbox: OutboxWriter;
+  categories: CategoryService;
+  hooks?: ItemHooks;
+}
+
+/**
+ * `If-Match` as this API takes it: the item version, bare (`3`), quoted (`"3"`) or weak (`W/"3"`).
+ * Missing is a 428 (updates must say which version they change), anything else unreadable a 400.
+ */
+export function parseIfMatch(header: string | undefined, required: boolean): number | null {
+  if (header === undefined || header.trim() === '') {
+    if (!required) return null;
+    throw new HttpProblem(428, 'This request needs an If-Match header with the version being changed (the ETag of the item), e.g. If-Match: "3"', {
+      type: problemType('precondition-required'),
+    });
+  }
+  const match = /^(?:W\/"(\d{1,9})"|"(\d{1,9})"|(\d{1,9}))$/.exec(header.trim());
+  const version = Number(match?.[1] ?? match?.[2] ?? match?.[3]);
+  if (!match || version < 1) {
+    throw badRequest('If-Match must be one item version, like "3"', [{ location: 'headers', pointer: '/if-match', message: 'must be an item version like "3"' }]);
+  }
+  return version;
+}
+
+const priceOrThrow = (input: string | number): string => {
+  const result = normalizePrice(input);
+  if (!result.ok) throw badRequest(`The price ${result.reason}`, [{ location: 'body', pointer: '/price', message: result.reason }]);
+  return result.value;
+};
+
+export const MAX_ATTRIBUTE_TEXT = 500;
+
+/** Attribute values: strings up to 500 characters or finite numbers (keys are checked by the route schema). */
+const attributesOrThrow = (attributes: Record<string, unknown>): Record<string, string | number> => {
+  const errors = Object.entries(attributes).flatMap(([key, value]) => {
+    const pointer = `/attributes/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (typeof value === 'number' && Number.isFinite(value)) return [];
+    if (typeof value === 'string') return value.length <= MAX_ATTRIBUTE_TEXT ? [] : [{ location: 'body', pointer, message: `must be at most ${MAX_ATTRIBUTE_TEXT} characters` }];
+    return [{ location: 'body', pointer, message: 'must be a string or a number' }];
+  });
+  if (errors.length > 0) throw badRequest(`Attribute values must be strings (≤ ${MAX_ATTRIBUTE_TEXT} characters) or numbers: ${errors.map((e) => e.pointer).join(', ')}`, errors);
+  return attributes as Record<string, string | number>;
+};
+
+const canManage = (identity: Identity, row: ItemRecord) => identity.role === 'admin' || (identity.role === 'seller' && row.sellerId === identity.id);
+
+/** Items: the rules of who may change what, versions, and one outbox event per committed change. */
+export class ItemService {
+  readonly #d: ItemServiceDeps;
+  constructor(deps: ItemServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(identity: Identity, input: ItemInput): Promise<ItemView> {
+    const price = priceOrThrow(input.price);
+    const attributes = attributesOrThrow(input.attributes ?? {});
+    await this.#d.categories.assertLeaf(input.category);
+    const row = await this.#d.items.transaction(async (tx) => {
+      await this.#d.sellers.ensure(tx, identity.id, defaultDisplayName(identity.id));
+      const created = await this.#d.items.insert(tx, {
+        sellerId: identity.id,
+        name: input.name,
+        description: input.description ?? '',
+        brand: input.brand,
+        categorySlug: input.category,
+        price,
+        currency: input.currency ?? 'RUB',
+        stock: input.stock,
+        attributes,
+      });
+      await this.#record(tx, 'item.created', created);
+      return created;
+    });
+    return toSnapshot(row);
+  }
+
+  /** A visible item: deleted ones are gone for everyone, hidden ones are seen by their seller and admins. */
+  async get(id: string, viewer: Identity | null): Promise<ItemView> {
+    const row = await this.#d.items.findById(id);
+    if (!row || row.status === 'deleted' || (row.status === 'hidden' && !(viewer && canManage(viewer, row)))) {
+      throw notFound(`No item with id ${id}`);
+    }
+    return toSnapshot(row);
+  }
+
+  async list(query: { sellerId?: string; page: number; size: number }, viewer: Identity | null): Promise<ItemPage> {
+    const ownListing = viewer && query.sellerId && (viewer.role === 'admin' || viewer.id === query.sellerId);
+    const { rows, total } = await this.#d.items.list(
+      { sellerId: query.sellerId, statuses: ownListing ? ['active', 'hidden'] : ['active'] },
+      (query.page - 1) * query.size,
+      query.size,
+    );
+    return { items: rows.map(toSnapshot), page: query.page, size: query.size, total };
+  }
+
+  async update(identity: Identity, id: string, expectedVersion: number, patch: ItemPatch): Promise<ItemView> {
+    await this.#authorize(identity, id);
+    const changes: ItemChanges = {};
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.description !== undefined) changes.description = patch.description;
+    if (patch.brand !== undefined) changes.brand = patch.brand;
+    if (patch.category !== undefined) {
+      await this.#d.categories.assertLeaf(patch.category);
+      changes.categorySlug = patch.category;
+    }
+    if (patch.price !== undefined) changes.price = priceOrThrow(patch.price);
+    if (patch.currency !== undefined) changes.currency = patch.currency;
+    if (patch.stock !== undefined) changes.stock = patch.stock;
+    if (patch.attributes !== undefined) changes.attributes = attributesOrThrow(patch.attributes);
+    return toSnapshot(await this.#change(id, expectedVersion, changes, 'item.updated'));
+  }
+
+  /** Soft delete: status deleted, version + 1; the event carries that final snapshot. Answers the new version. */
+  async delete(identity: Identity, id: string, expectedVersion: number | null): Promise<number> {
+    await this.#authorize(identity, id);
+    return (await this.#change(id, expectedVersion, { status: 'deleted' }, 'item.deleted')).version;
+  }
+
+  async #authorize(identity: Identity, id: string): Promise<void> {
+    const row = await this.#d.items.findById(id);
+    if (!row || row.status === 'deleted') throw notFound(`No item with id ${id}`);
+    if (!canManage(identity, row)) throw forbidden('Only the seller of this item or an admin may change it');
+  }
+
+  async #change(id: string, expectedVersion: number | null, changes: ItemChanges, type: 'item.updated' | 'item.deleted'): Promise<ItemRecord> {
+    const updated = await this.#d.items.transaction(async (tx) => {
+      const row = await this.#d.items.updateIfVersion(tx, id, expectedVersion, changes);
+      if (row) await this.#record(tx, type, row);
+      return row;
+    });
+    if (updated) return updated;
+    const current = await this.#d.items.findById(id);
+    if (!current || current.status === 'deleted') throw notFound(`No item with id ${id}`);
+    const problem = preconditionFailed(`The item is at version ${current.version}, not ${expectedVersion}; read it again and retry`);
+    problem.extensions.currentVersion = current.version;
+    problem.headers.etag = `"${current.version}"`;
+    throw problem;
+  }
+
+  async #record(tx: Tx, type: ItemEvent['type'], row: ItemRecord): Promise<void> {
+    const { row: outboxRow, event } = outboxRowFor(type, row);
+    await this.#d.outbox.add(tx, outboxRow);
+    await this.#d.hooks?.beforeCommit?.(event);
+  }
+}

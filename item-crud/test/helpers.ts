@@ -1,0 +1,195 @@
+// Shared set-up of the item-crud integration tests: the app built in-process against the real
+// PostgreSQL and Kafka, real access tokens from the running sso, a Kafka tap on item-events.
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { LightMyRequestResponse } from 'fastify';
+import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import pg from 'pg';
+import type { App } from '@shop/kit';
+import { buildService, type BuildOptions } from '../src/app.ts';
+
+export const DATABASE_URL = process.env.DATABASE_URL_SHOP ?? 'postgresql://shop:shop@127.0.0.1:5432/shop';
+export const DATABASE_URL_SSO = process.env.DATABASE_URL_SSO ?? 'postgresql://shop:shop@127.0.0.1:5432/sso';
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+export const SSO_URL = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
+export const PASSWORD = 'item crud test password';
+
+/** The service's environment: loopback infrastructure, quiet logs, plus `extra`. */
+export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  HOST: '127.0.0.1',
+  DATABASE_URL,
+  KAFKA_BROKERS,
+  MINIO_ENDPOINT: process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000',
+  MINIO_ACCESS_KEY: process.env.MINIO_ACCESS_KEY ?? 'shopminio',
+  MINIO_SECRET_KEY: process.env.MINIO_SECRET_KEY ?? 'shopminio-secret',
+  SSO_URL,
+  LOG_LEVEL: 'silent',
+  ...extra,
+});
+
+export async function startApp(extra: Record<string, string> = {}, options: BuildOptions = {}): Promise<App> {
+  const { app } = await buildService(testEnv(extra), options);
+  await app.ready();
+  return app;
+}
+
+// ------------------------------------------------------------------ users and tokens (the real sso)
+
+export interface User {
+  id: string;
+  email: string;
+  role: 'customer' | 'seller' | 'admin';
+  token: string;
+  auth: { authorization: string };
+}
+
+/**
+ * A client address of this test process: the sso trusts X-Forwarded-For from loopback (it sits behind
+ * the proxy), so our sign-ins are not throttled by failed ones other suites made from 127.0.0.1.
+ */
+const CLIENT_IP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+
+async function ssoCall<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${SSO_URL}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP }, body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`sso ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function login(email: string): Promise<string> {
+  return (await ssoCall<{ accessToken: string }>('/api/auth/login', { email, password: PASSWORD })).accessToken;
+}
+
+export const uniqueEmail = (label: string) => `item-crud-${label}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}@test.example`;
+
+/** Registers and signs in a user through the running sso. */
+export async function newUser(role: 'customer' | 'seller' = 'seller', label: string = role): Promise<User> {
+  const email = uniqueEmail(label);
+  const { id } = await ssoCall<{ id: string }>('/api/auth/register', { email, password: PASSWORD, name: `Test ${label}`, role });
+  const token = await login(email);
+  return { id, email, role, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+/** An admin: registered as a customer, promoted with the sso's operator CLI, then signed in. */
+export async function newAdmin(): Promise<User> {
+  const user = await newUser('customer', 'admin');
+  const cli = fileURLToPath(new URL('../../sso/src/cli.ts', import.meta.url));
+  const result = spawnSync(process.execPath, [cli, 'create-admin', '--email', user.email, '--name', 'Test Admin'], {
+    env: { ...process.env, DATABASE_URL: DATABASE_URL_SSO }, encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`create-admin failed: ${result.stderr}`);
+  const token = await login(user.email);
+  return { ...user, role: 'admin', token, auth: { authorization: `Bearer ${token}` } };
+}
+
+// ------------------------------------------------------------------ items
+
+let counter = 0;
+/** A valid create body; `overrides` replace fields. */
+export const itemBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  name: `Тестовый ноутбук ${++counter} ${randomBytes(3).toString('hex')}`,
+  description: 'Лёгкий и быстрый',
+  brand: 'Lenovo',
+  category: 'laptops',
+  price: '1999.90',
+  stock: 5,
+  attributes: { ram_gb: 16, color: 'black' },
+  ...overrides,
+});
+
+export interface ItemJson {
+  id: string; sellerId: string; name: string; description: string; brand: string; category: string; price: string; currency: string;
+  stock: number; attributes: Record<string, string | number>; images: unknown[]; status: string; version: number; createdAt: string; updatedAt: string;
+}
+
+export async function createItem(app: App, user: User, overrides: Record<string, unknown> = {}): Promise<ItemJson> {
+  const res = await app.inject({ method: 'POST', url: '/api/items', headers: user.auth, payload: itemBody(overrides) });
+  if (res.statusCode !== 201) throw new Error(`create failed: ${res.statusCode} ${res.body}`);
+  return res.json<ItemJson>();
+}
+
+export const patchItem = (app: App, user: User, id: string, ifMatch: string | undefined, payload: unknown): Promise<LightMyRequestResponse> =>
+  app.inject({ method: 'PATCH', url: `/api/items/${id}`, headers: { ...user.auth, ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) }, payload: payload as Record<string, unknown> });
+
+export interface Problem { type: string; title: string; status: number; detail: string; errors?: { location: string; pointer: string; message: string }[]; [k: string]: unknown }
+
+// ------------------------------------------------------------------ database
+
+export const pool = () => new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+
+export interface OutboxRowJson { id: string; key: string; topic: string; payload: { id: string; type: string; version: number; data: { status: string } }; headers: Record<string, string>; published_at: Date | null; attempts: number; last_error: string | null }
+
+export async function outboxRows(db: pg.Pool, keys: string[]): Promise<OutboxRowJson[]> {
+  const { rows } = await db.query<OutboxRowJson>('SELECT id::text, key, topic, payload, headers, published_at, attempts, last_error FROM outbox WHERE key = ANY($1) ORDER BY id', [keys]);
+  return rows;
+}
+
+/** Polls `check` until it answers a value (not undefined) or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// ------------------------------------------------------------------ Kafka
+
+export const kafka = () => new Kafka({ clientId: 'item-crud-test', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+
+export interface TappedMessage { partition: number; offset: string; key: string; value: Buffer; headers: Record<string, string>; timestamp: number }
+
+export interface Tap {
+  messages: TappedMessage[];
+  forKeys(keys: string[]): TappedMessage[];
+  close(): Promise<void>;
+}
+
+/** Reads `topic` from its current end with a fresh consumer group (ready before this returns). */
+export async function tapTopic(topic: string): Promise<Tap> {
+  const client = kafka();
+  const admin = client.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const groupId = `item-crud-test-${randomUUID()}`;
+  const consumer: Consumer = client.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
+  const messages: TappedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      messages.push({
+        partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0),
+        headers: headersOf(message.headers), timestamp: Number(message.timestamp),
+      });
+    },
+  });
+  for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+  await joined;
+  await fetched;
+  return {
+    messages,
+    forKeys: (keys) => messages.filter((m) => keys.includes(m.key)),
+    async close() {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
