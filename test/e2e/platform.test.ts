@@ -36,8 +36,8 @@ describe('platform through the proxy', () => {
     // Readiness checks what each service really depends on.
     assert.deepEqual(Object.keys(body.services.sso!.checks).sort(), ['postgres', 'redis', 'signing-key']);
     assert.deepEqual(Object.keys(body.services['item-crud']!.checks).sort(), ['kafka', 'minio', 'outbox', 'postgres']);
-    assert.deepEqual(Object.keys(body.services['item-etl']!.checks).sort(), ['elasticsearch', 'kafka', 'postgres']);
-    assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'redis']);
+    assert.deepEqual(Object.keys(body.services['item-etl']!.checks).sort(), ['consumer', 'elasticsearch', 'kafka', 'postgres']);
+    assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'items-index', 'redis']);
     assert.deepEqual(Object.keys(body.services.facade!.checks).sort(), ['elasticsearch', 'kafka', 'minio', 'redis']);
   });
 

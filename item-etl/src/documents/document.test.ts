@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DocumentError, buildDocument, canonicalBrand, normalizeText, parsePrice, ratingSummary, type ItemInput } from './document.ts';
+
+const item = (overrides: Partial<ItemInput> = {}): ItemInput => ({
+  id: '7d5e9f0a-1b2c-4d3e-8f90-a1b2c3d4e5f6', sellerId: '0f1e2d3c-4b5a-4969-8877-665544332211', name: 'Ёлка искусственная',
+  description: 'Зелёная\n\tёлка', brand: 'nike ', category: 'home', price: '1999.90', currency: 'RUB', stock: 0,
+  attributes: { ' Высота ': '180 см', вес: 3 }, images: [], status: 'active', version: 7,
+  createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-02T00:00:00+03:00', ...overrides,
+});
+
+describe('normalizeText', () => {
+  it('folds ё/Ё to е/Е, collapses whitespace and control characters, trims', () => {
+    assert.equal(normalizeText('  Ёжик\t\nв   тумане\u0000 '), 'Ежик в тумане');
+    assert.equal(normalizeText('е\u0308лка'), 'елка'); // decomposed ё
+  });
+});
+
+describe('canonicalBrand', () => {
+  const cases: [string, string][] = [
+    ['NIKE', 'Nike'], ['nike ', 'Nike'], ['Nike', 'Nike'], ['adidas originals', 'Adidas Originals'],
+    ['HP', 'HP'], ['hp', 'HP'], ['lg', 'LG'], ['3m', '3M'], ['JBL', 'JBL'], ['BMW', 'BMW'],
+    ['iRobot', 'iRobot'], ['DeWalt', 'DeWalt'], ['coca-cola', 'Coca-Cola'], ['САМСУНГ', 'Самсунг'], ['  Tefal   ', 'Tefal'],
+  ];
+  for (const [raw, expected] of cases) it(`${JSON.stringify(raw)} → ${expected}`, () => assert.equal(canonicalBrand(raw), expected));
+});
+
+describe('buildDocument', () => {
+  it('builds the normalized, enriched document', () => {
+    const doc = buildDocument(item({ images: [{ key: 'b', position: 2 }, { key: 'a', position: 0 }] }), { sellerName: ' Лучший  магазин ', rating: ratingSummary(9, 2) },
+      { path: ['trees', 'home'], names: ['Ёлки', 'Trees', 'Дом', 'Home'] }, new Date('2025-02-01T00:00:00Z'));
+    assert.equal(doc.name, 'Елка искусственная');
+    assert.equal(doc.description, 'Зеленая елка');
+    assert.equal(doc.brand, 'Nike');
+    assert.equal(doc.sellerName, 'Лучший магазин');
+    assert.deepEqual(doc.rating, { average: 4.5, count: 2 });
+    assert.deepEqual(doc.categoryPath, ['trees', 'home']);
+    assert.deepEqual(doc.categoryNames, ['Елки', 'Trees', 'Дом', 'Home']);
+    assert.equal(doc.price, 1999.9);
+    assert.equal(doc.inStock, false);
+    assert.equal(doc.image, 'a');
+    assert.deepEqual(doc.attributes, { 'Высота': '180 см', вес: 3 });
+    assert.equal(doc.attributesText, 'Высота 180 см. вес 3');
+    assert.equal(doc.updatedAt, '2025-01-01T21:00:00.000Z');
+    assert.deepEqual(doc.suggest, { input: ['Елка искусственная', 'Nike', 'Елки', 'Trees'], weight: 3 });
+  });
+
+  it('refuses a price that is not above zero', () => {
+    for (const price of ['0.00', '-1.00', 'abc']) {
+      assert.throws(() => parsePrice(price), (err: unknown) => err instanceof DocumentError && err.reason === 'invalid-price');
+    }
+  });
+
+  it('rounds the rating to one decimal and has {0, 0} without ratings', () => {
+    assert.deepEqual(ratingSummary(14, 3), { average: 4.7, count: 3 });
+    assert.deepEqual(ratingSummary(0, 0), { average: 0, count: 0 });
+  });
+});

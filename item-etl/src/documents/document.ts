@@ -1,0 +1,167 @@
+/**
+ * An item snapshot (from an event or from PostgreSQL) turned into the search document: text
+ * normalized the way the search service normalizes queries, the brand in one canonical spelling,
+ * the category path and names, the seller's name and the rating summary.
+ */
+import type { ItemSnapshot } from '@shop/contracts';
+
+export interface Rating { average: number; count: number }
+
+export interface ItemDocument {
+  id: string;
+  sellerId: string;
+  sellerName: string | null;
+  name: string;
+  description: string;
+  brand: string;
+  category: string;
+  /** The category and its ancestors, the category first. */
+  categoryPath: string[];
+  /** Russian and English names of the category and its ancestors. */
+  categoryNames: string[];
+  price: number;
+  currency: string;
+  stock: number;
+  inStock: boolean;
+  attributes: Record<string, string | number>;
+  attributesText: string;
+  /** Object key of the main image (lowest position), or null. */
+  image: string | null;
+  rating: Rating;
+  status: 'active' | 'hidden';
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  indexedAt: string;
+  suggest: { input: string[]; weight: number };
+}
+
+/** What a document is built from: a snapshot whose images need only their key and position. */
+export type ItemInput = Omit<ItemSnapshot, 'images'> & { images: { key: string; position: number }[] };
+
+export interface Enrichment { sellerName: string | null; rating: Rating }
+export interface CategoryInfo { path: string[]; names: string[] }
+
+/** A snapshot that cannot become a document; the event goes to the dead-letter topic with `reason`. */
+export class DocumentError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.name = 'DocumentError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Shoppers' spelling, identical to the search service's query normalization: Unicode NFKC,
+ * ё→е and Ё→Е, control characters and runs of whitespace to one space, trimmed.
+ */
+export function normalizeText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/ё/g, 'е')
+    .replace(/Ё/g, 'Е')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
+    .trim();
+}
+
+const LETTER = /\p{L}/u;
+
+function canonicalPart(part: string): string {
+  const letters = [...part].filter((c) => LETTER.test(c)).length;
+  if (letters === 0) return part;
+  const upper = part.toUpperCase();
+  const lower = part.toLowerCase();
+  // Two letters or fewer are initials in any spelling: HP, LG, 3M.
+  if (letters <= 2) return upper;
+  // Three capitals as written are an acronym: JBL, AEG, BMW (but "NIKE" is just shouting).
+  if (letters === 3 && part === upper) return upper;
+  const first = [...part].findIndex((c) => LETTER.test(c));
+  const title = [...lower].map((c, i) => (i === first ? c.toUpperCase() : c)).join('');
+  // Deliberate inner capitals are the brand's own spelling: iRobot, DeWalt, McLaren.
+  if (part !== upper && part !== lower && part !== title) return part;
+  return title;
+}
+
+/**
+ * One spelling per brand, so the brand facet does not split "NIKE", "nike " and "Nike":
+ * whitespace normalized, then each word (and each part of a hyphenated word) is
+ * - upper case when it has at most two letters (HP, LG, 3M) or is three capitals as written (JBL);
+ * - kept as written when it mixes cases on purpose (iRobot, DeWalt);
+ * - otherwise title case (NIKE, nike → Nike; ADIDAS → Adidas; самсунг → Самсунг).
+ * Two sellers writing "DEWALT" and "DeWalt" still differ; the `brand.lower` subfield matches both.
+ */
+export function canonicalBrand(raw: string): string {
+  return normalizeText(raw)
+    .split(' ')
+    .map((word) => word.split('-').map(canonicalPart).join('-'))
+    .join(' ');
+}
+
+/** Rating average from the stored sum and count, rounded to one decimal; {0, 0} without ratings. */
+export function ratingSummary(sum: number, count: number): Rating {
+  if (count <= 0) return { average: 0, count: 0 };
+  return { average: Math.round((sum / count) * 10) / 10, count };
+}
+
+/** Price as a number; anything not a finite amount above zero is refused. */
+export function parsePrice(price: string | number): number {
+  const value = typeof price === 'number' ? price : Number(price);
+  if (!Number.isFinite(value) || value <= 0) throw new DocumentError('invalid-price', `price must be a positive amount, got ${JSON.stringify(price)}`);
+  return Math.round(value * 100) / 100;
+}
+
+function unique(values: string[]): string[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = v.toLowerCase();
+    if (!v || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function buildDocument(item: ItemInput, enrichment: Enrichment, category: CategoryInfo, indexedAt = new Date()): ItemDocument {
+  if (item.status === 'deleted') throw new DocumentError('deleted', 'a deleted item has no document');
+  const price = parsePrice(item.price);
+  const name = normalizeText(item.name);
+  if (!name) throw new DocumentError('invalid-name', 'the name is empty after normalization');
+  const brand = canonicalBrand(item.brand);
+  const attributes: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(item.attributes)) {
+    const k = normalizeText(key);
+    if (k) attributes[k] = typeof value === 'string' ? normalizeText(value) : value;
+  }
+  const categoryNames = unique(category.names.map(normalizeText));
+  const images = [...item.images].sort((a, b) => a.position - b.position);
+  return {
+    id: item.id,
+    sellerId: item.sellerId,
+    sellerName: enrichment.sellerName === null ? null : normalizeText(enrichment.sellerName) || null,
+    name,
+    description: normalizeText(item.description),
+    brand,
+    category: item.category,
+    categoryPath: category.path.length ? category.path : [item.category],
+    categoryNames,
+    price,
+    currency: item.currency,
+    stock: item.stock,
+    inStock: item.stock > 0,
+    attributes,
+    attributesText: Object.entries(attributes).map(([k, v]) => `${k} ${v}`).join('. '),
+    image: images[0]?.key ?? null,
+    rating: enrichment.rating,
+    status: item.status,
+    version: item.version,
+    createdAt: new Date(item.createdAt).toISOString(),
+    updatedAt: new Date(item.updatedAt).toISOString(),
+    indexedAt: indexedAt.toISOString(),
+    suggest: {
+      // The item's own category only: its ancestors ("Электроника") would suggest every item.
+      input: unique([name, brand, ...category.names.slice(0, 2).map(normalizeText)]).map((s) => s.slice(0, 100)),
+      weight: 1 + Math.min(enrichment.rating.count, 100_000),
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import fp from 'fastify-plugin';
+import { IndexLifecycle, sleep } from '../index/lifecycle.ts';
+import type { EtlConfig } from '../config.ts';
+import { createEtlMetrics } from '../metrics.ts';
+import { CatalogRepository } from '../repositories/catalog.ts';
+import { CategoryCache } from '../services/categories.ts';
+import { ItemEventsConsumer } from '../services/consumer.ts';
+import { DocumentBuilder } from '../services/documents.ts';
+import { LagMonitor } from '../services/lag.ts';
+
+export interface Etl {
+  lifecycle: IndexLifecycle;
+  consumer: ItemEventsConsumer;
+  lag: LagMonitor;
+  documents: DocumentBuilder;
+  catalog: CatalogRepository;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    etl: Etl;
+  }
+}
+
+/**
+ * The pipeline: at start the index (and alias) is ensured and the consumer joins its group; at
+ * close the consumer leaves after its current batch (onClose hooks run last-registered first, so
+ * this runs before the Elasticsearch, PostgreSQL and Kafka clients close).
+ */
+export const etlPlugin = fp<{ config: EtlConfig }>(
+  async (app, { config }) => {
+    const log = app.log.child({ component: 'etl' });
+    const metrics = createEtlMetrics(app.metrics);
+    const lifecycle = new IndexLifecycle(app.es, { alias: config.ITEMS_ALIAS, refreshInterval: config.INDEX_REFRESH_INTERVAL });
+    const catalog = new CatalogRepository(app.pg);
+    const documents = new DocumentBuilder(new CategoryCache({ load: () => catalog.categories() }), catalog);
+    const consumer = new ItemEventsConsumer(
+      {
+        topic: config.ITEM_EVENTS_TOPIC, dlqTopic: config.DLQ_TOPIC, groupId: config.ETL_GROUP_ID,
+        bulkMaxDocs: config.BULK_MAX_DOCS, partitionConcurrency: config.ETL_PARTITION_CONCURRENCY,
+      },
+      { kafka: app.kafka, lifecycle, documents, metrics, log },
+    );
+    const lag = new LagMonitor(app.kafka, { groupId: config.ETL_GROUP_ID, topic: config.ITEM_EVENTS_TOPIC }, metrics, log);
+    app.decorate('etl', { lifecycle, consumer, lag, documents, catalog });
+    app.health.add('consumer', async () => consumer.check());
+
+    const stopping = new AbortController();
+    let retrying: Promise<void> | undefined;
+    const startOnce = async (attempt: number): Promise<boolean> => {
+      try {
+        await lifecycle.ensureIndex();
+        if (stopping.signal.aborted) return true;
+        await consumer.start();
+        lag.start();
+        log.info({ alias: lifecycle.alias, topic: config.ITEM_EVENTS_TOPIC, groupId: config.ETL_GROUP_ID }, 'item-events consumer started');
+        return true;
+      } catch (err) {
+        log.error({ err, attempt }, 'could not start the pipeline; retrying');
+        return false;
+      }
+    };
+    // Never blocks the start: joining the group can take a session timeout (a killed predecessor is
+    // still a member), and Elasticsearch or Kafka being down must not stop the service from serving
+    // its health and metrics. It keeps trying in the background; readiness says when it consumes.
+    app.addHook('onReady', async () => {
+      retrying = (async () => {
+        for (let attempt = 0; !stopping.signal.aborted; attempt++) {
+          if (await startOnce(attempt)) return;
+          await sleep(Math.min(500 * 2 ** attempt, 15_000), stopping.signal);
+        }
+      })();
+      // The index usually exists a moment later: wait for it briefly, so the alias is there when ready() returns.
+      await Promise.race([lifecycle.ensureIndex(5_000).catch(() => undefined), sleep(5_000)]);
+    });
+    app.addHook('onClose', async () => {
+      stopping.abort();
+      await retrying;
+      await lag.stop();
+      await consumer.stop();
+    });
+  },
+  { name: 'etl', dependencies: ['kafka', 'elasticsearch', 'postgres', 'health', 'metrics'] },
+);
