@@ -82,7 +82,9 @@ export function registerSearchRoutes(app: App, options: { alias: string; cacheTt
       cached: false,
       tookMs: 0,
     };
-    if (options.cacheTtlMs > 0) {
+    // Empty answers are not cached: they are cheap to recompute, and caching them would hide a
+    // newly indexed item for a whole cache lifetime.
+    if (options.cacheTtlMs > 0 && result.total > 0) {
       await app.redis.set(key, JSON.stringify(result), 'PX', options.cacheTtlMs).catch(() => undefined);
     }
     return { ...result, tookMs: Math.round(performance.now() - started) };
