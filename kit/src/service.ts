@@ -71,6 +71,8 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // Probes and scrapes arrive every few seconds and are not traced: only their failures are logged.
+    if (reply.statusCode < 400 && (request.url === '/metrics' || request.url.startsWith('/health/'))) return;
     const level = reply.statusCode >= 500 ? 'error' : 'info';
     request.log[level]({
       req: { method: request.method, url: request.url, remoteAddress: request.ip },

@@ -250,7 +250,7 @@ describe('kit log lines', () => {
     });
 
     it('writes only fields the template maps, with requestId, traceId and spanId on every request line', async () => {
-      await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'rid-1' } });
+      await app.inject({ method: 'GET', url: '/openapi.json', headers: { 'x-request-id': 'rid-1' } });
       await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'rid-2' } });
       const requestLines = lines.filter((l) => l.requestId === 'rid-1' || l.requestId === 'rid-2');
       assert.ok(requestLines.length >= 3, 'incoming/completed lines and the error');
