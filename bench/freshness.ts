@@ -4,21 +4,17 @@
 // Usage: node bench/freshness.ts [--runs 30]
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { api, type ApiRequest } from '../scripts/api.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, proxy: { type: 'string', default: 'http://127.0.0.1:8080' }, search: { type: 'string', default: 'http://127.0.0.1:8084' } } });
 const RUNS = Number(values.runs);
 const API = values.proxy!;
 const SEARCH = values.search!;
 
-async function call(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${API}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
+async function call(path: string, init: ApiRequest = {}) {
+  const res = await api(API, path, init);
+  if (res.status >= 400) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 async function visible(token: string, id: string, deadlineMs = 15_000): Promise<number> {

@@ -2,6 +2,7 @@
 // create items with POST /api/items, exactly as a real seller would. Idempotent: a seller that
 // already has its items is skipped. Usage: node scripts/seed.ts [--items 2000] [--sellers 8]
 import { parseArgs } from 'node:util';
+import { api, type ApiRequest } from './api.ts';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '2000' }, sellers: { type: 'string', default: '8' }, proxy: { type: 'string', default: process.env.PROXY_URL ?? 'http://127.0.0.1:8080' } } });
 const TOTAL = Number(values.items);
@@ -28,15 +29,7 @@ function leaves(tree: Category[]): Category[] {
   return tree.flatMap((c) => (c.children?.length ? leaves(c.children) : [c]));
 }
 
-async function call(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${API}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (path: string, init: ApiRequest = {}) => api(API, path, init);
 
 function itemFor(category: Category, n: number) {
   const fam = FAMILIES[category.slug];

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '@shop/contracts';
+import { api, type ApiRequest } from '../../scripts/api.ts';
 import { buildService } from '../../proxy/src/app.ts';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
@@ -14,13 +15,8 @@ const ssoDb = new pg.Client({ connectionString: process.env.DATABASE_URL_SSO ?? 
 
 interface Tokens { accessToken: string; refreshToken: string }
 
-async function call(path: string, init: RequestInit & { json?: unknown } = {}, base = PROXY) {
-  const headers = new Headers(init.headers);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const res = await fetch(`${base}${path}`, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (path: string, init: ApiRequest & { json?: unknown } = {}, base = PROXY) =>
+  api(base, path, { ...init, body: init.json ?? init.body });
 
 const email = () => `user-${randomUUID()}@Example.COM `;
 const password = 'correct horse battery staple';
@@ -168,7 +164,7 @@ describe('accounts through the proxy', () => {
 
 describe('gateway limits', () => {
   it('rejects an oversized body before it reaches a service', async () => {
-    const res = await call('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) }) });
+    const res = await call('/api/auth/login', { method: 'POST', json: { email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) } });
     assert.equal(res.status, 413);
     assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
   });

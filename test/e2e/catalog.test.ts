@@ -2,19 +2,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { api, type ApiRequest } from '../../scripts/api.ts';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
 const SEARCH = 'http://127.0.0.1:8084';
 
-async function call(path: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${PROXY}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (path: string, init: ApiRequest = {}) => api(PROXY, path, init);
 
 async function account(role: 'seller' | 'customer') {
   const email = `${role}-${randomUUID()}@catalog.example`;
