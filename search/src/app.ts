@@ -1,6 +1,10 @@
 import { createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
 import { registerSearchRoutes } from './routes/search.ts';
+import { PopularQueries } from './services/popular.ts';
+import { SearchService } from './services/search.ts';
+import { SuggestService } from './services/suggest.ts';
+import { SynonymFile } from './synonyms.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'search', config, env });
@@ -9,6 +13,35 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   app.health.add('items-index', async () => {
     if (!(await app.es.indices.existsAlias({ name: cfg.ITEMS_ALIAS }))) throw new Error(`alias ${cfg.ITEMS_ALIAS} is missing`);
   });
-  registerSearchRoutes(service.app, { alias: service.config.ITEMS_ALIAS, cacheTtlMs: service.config.SEARCH_CACHE_TTL_MS });
-  return service;
+
+  let rulesVersion = 0;
+  const reloads = app.metrics.counter({ name: 'search_synonym_reloads_total', help: 'Synonym list loads by outcome', labelNames: ['outcome'] });
+  const synonyms = new SynonymFile({
+    file: cfg.SYNONYMS_FILE,
+    pollMs: cfg.SYNONYMS_POLL_MS,
+    onReload: (rules) => {
+      rulesVersion++;
+      reloads.inc({ outcome: 'ok' });
+      app.log.info({ file: cfg.SYNONYMS_FILE, entries: rules.map.size }, 'synonyms loaded');
+    },
+    onError: (err) => {
+      reloads.inc({ outcome: 'error' });
+      app.log.error({ err, file: cfg.SYNONYMS_FILE }, 'synonyms not reloaded; the previous list stays in force');
+    },
+  });
+  await synonyms.start();
+  app.addHook('onClose', async () => synonyms.stop());
+
+  const popular = new PopularQueries(app.redis);
+  registerSearchRoutes(app, {
+    search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules),
+    suggest: new SuggestService({
+      es: app.es, itemsAlias: cfg.ITEMS_ALIAS, categoriesIndex: cfg.CATEGORIES_INDEX, popular,
+      onPopularError: (err) => app.log.debug({ err }, 'popular queries unavailable'),
+    }),
+    popular,
+    cacheTtlMs: cfg.SEARCH_CACHE_TTL_MS,
+    rulesVersion: () => rulesVersion,
+  });
+  return { ...service, synonyms };
 }

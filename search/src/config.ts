@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Type, baseConfig, elasticsearchConfig, portConfig, redisConfig } from '@shop/kit';
 
 export const config = Type.Object({
@@ -7,6 +8,11 @@ export const config = Type.Object({
   ...redisConfig,
   /** The alias the ETL keeps pointing at the current items index. */
   ITEMS_ALIAS: Type.String({ default: 'items', minLength: 1 }),
-  /** Lifetime of a cached search answer: no answer is older than the index by more than this. */
-  SEARCH_CACHE_TTL_MS: Type.Integer({ default: 1_000, minimum: 0 }),
+  /** The category suggestion index item-etl keeps in step with the category table. */
+  CATEGORIES_INDEX: Type.String({ default: 'categories', minLength: 1 }),
+  /** Lifetime of a cached search or suggest answer: no answer is older than the index by more than this. */
+  SEARCH_CACHE_TTL_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
+  /** The synonym list (see search/README.md); re-read when it changes and on SIGHUP. */
+  SYNONYMS_FILE: Type.String({ default: fileURLToPath(new URL('../synonyms.txt', import.meta.url)), minLength: 1 }),
+  SYNONYMS_POLL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
 });

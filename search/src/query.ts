@@ -1,4 +1,11 @@
+/**
+ * Elasticsearch requests for the search page. The text part is built word by word (after synonym
+ * expansion) so that every word must match somewhere (name, brand, category, description,
+ * attributes), typos are tolerated only where asked, and a relaxed query can require fewer words.
+ */
 import type { estypes } from '@elastic/elasticsearch';
+import type { QueryUnit } from './synonyms.ts';
+import { hasDigit } from './text.ts';
 
 export const SORTS = ['relevance', 'price_asc', 'price_desc', 'newest', 'rating'] as const;
 export type Sort = (typeof SORTS)[number];
@@ -21,24 +28,98 @@ export const PRICE_RANGES = [
   { to: 1_000 }, { from: 1_000, to: 5_000 }, { from: 5_000, to: 20_000 }, { from: 20_000, to: 50_000 }, { from: 50_000, to: 100_000 }, { from: 100_000 },
 ];
 
-/** Shoppers' spelling: ё is е, spaces collapse. */
-export const normalizeText = (text: string) => text.normalize('NFKC').replace(/ё/g, 'е').replace(/Ё/g, 'Е').replace(/\s+/g, ' ').trim();
+/**
+ * Field weights: the name above the brand above the category above the description and
+ * attributes. `name.exact` (no morphology) adds to a word typed exactly as written.
+ */
+export const TEXT_FIELDS = ['name^4', 'name.exact^1', 'brand.text^3', 'categoryNames^2', 'description^1', 'attributesText^1'];
+/** Typos are forgiven only where a shopper names the thing: name, brand, category — not in long descriptions. */
+export const FUZZY_FIELDS = ['name.exact^4', 'brand.text^3', 'categoryNames^2'];
+/** Typo-tolerance: none below 4 letters, one typo from 4, two from 8 (Algolia's defaults). */
+export const FUZZINESS = 'AUTO:4,8';
+/** A fuzzy match counts this much of an exact one, so exact matches rank first. */
+export const FUZZY_WEIGHT = 0.2;
 
-function textQuery(q: string): estypes.QueryDslQueryContainer {
+/** How the words are matched: `strict` (morphology and synonyms only) or `fuzzy` (plus typos). */
+export type MatchMode = 'strict' | 'fuzzy';
+
+export interface TextPlan {
+  /** The query text the plan answers (normalized), used for phrase and whole-name boosts. */
+  text: string;
+  units: QueryUnit[];
+  mode: MatchMode;
+  /** How many units must match; all of them unless the query is being relaxed. */
+  required?: number;
+}
+
+function wordClause(word: string, mode: MatchMode): estypes.QueryDslQueryContainer {
+  const exact: estypes.QueryDslQueryContainer = { multi_match: { query: word, fields: TEXT_FIELDS, type: 'best_fields', tie_breaker: 0.3 } };
+  if (mode === 'strict' || hasDigit(word) || word.length < 4) return exact;
   return {
-    bool: {
-      must: [{
-        multi_match: {
-          query: q,
-          fields: ['name^4', 'brand.text^3', 'categoryNames^2', 'description', 'attributesText'],
-          type: 'most_fields',
-          operator: 'and',
+    dis_max: {
+      queries: [
+        exact,
+        {
+          multi_match: {
+            query: word, fields: FUZZY_FIELDS, type: 'best_fields', fuzziness: FUZZINESS, prefix_length: 1, max_expansions: 25, boost: FUZZY_WEIGHT,
+          },
         },
-      }],
-      should: [
-        { match_phrase: { name: { query: q, boost: 3 } } },
-        { match: { 'name.exact': { query: q, operator: 'and', boost: 2 } } },
       ],
+    },
+  };
+}
+
+const phraseClause = (phrase: string[]): estypes.QueryDslQueryContainer => ({
+  multi_match: { query: phrase.join(' '), fields: TEXT_FIELDS, type: 'phrase', slop: 1 },
+});
+
+/** One unit: its own words (several words: all of them), or any of its synonyms. */
+function unitClause(unit: QueryUnit, mode: MatchMode, name: string): estypes.QueryDslQueryContainer {
+  const own: estypes.QueryDslQueryContainer = unit.words.length === 1
+    ? wordClause(unit.words[0]!, mode)
+    : { bool: { must: unit.words.map((w) => wordClause(w, mode)) } };
+  if (!unit.alternatives.length) return { bool: { must: [own], _name: name } };
+  const alternatives = unit.alternatives.map((alt) => (alt.length === 1 ? wordClause(alt[0]!, 'strict') : phraseClause(alt)));
+  // The words as typed score a little above their synonyms.
+  return { bool: { should: [{ bool: { must: [own], boost: 1.2 } }, ...alternatives], minimum_should_match: 1, _name: name } };
+}
+
+/** The name of the unit clause at `index`: hits report which units they matched (`matched_queries`). */
+export const unitName = (index: number) => `u${index}`;
+
+/**
+ * The text query of a plan, wrapped in a gentle nudge: in-stock and well-rated items gain at most
+ * ~20% of their text score, never enough to overturn a clearly better text match.
+ */
+export function textQuery(plan: TextPlan): estypes.QueryDslQueryContainer {
+  const clauses = plan.units.map((u, i) => unitClause(u, plan.mode, unitName(i)));
+  const required = Math.min(plan.required ?? clauses.length, clauses.length);
+  const lower = plan.text.toLowerCase();
+  const matched: estypes.QueryDslQueryContainer = required === clauses.length
+    ? { bool: { must: clauses } }
+    : { bool: { should: clauses, minimum_should_match: required } };
+  return {
+    function_score: {
+      query: {
+        bool: {
+          must: [matched],
+          should: [
+            // The whole query as the item's exact name, as a phrase in the name, as its exact words.
+            { term: { 'name.keyword': { value: lower, boost: 10 } } },
+            { match_phrase: { name: { query: plan.text, slop: 1, boost: 3 } } },
+            { match: { 'name.exact': { query: plan.text, operator: 'and', boost: 2 } } },
+            { term: { 'brand.lower': { value: lower, boost: 2 } } },
+          ],
+        },
+      },
+      functions: [
+        { weight: 1 },
+        { filter: { term: { inStock: true } }, weight: 0.1 },
+        // Ratings count once there are a few of them: +0.02 per star of the average (≤ 0.1).
+        { filter: { range: { 'rating.count': { gte: 3 } } }, field_value_factor: { field: 'rating.average', factor: 0.02, missing: 0 } },
+      ],
+      score_mode: 'sum',
+      boost_mode: 'multiply',
     },
   };
 }
@@ -66,23 +147,36 @@ const SORT: Record<Sort, estypes.SortCombinations[]> = {
   rating: [{ 'rating.average': 'desc' }, { 'rating.count': 'desc' }, { id: 'asc' }],
 };
 
+const baseFilters = (p: SearchParams): estypes.QueryDslQueryContainer[] => [
+  { term: { status: 'active' } },
+  ...(p.seller ? [{ term: { sellerId: p.seller } }] : []),
+];
+
+/** A cheap probe: does this plan find anything with these filters? (No hits, aggregations or scoring beyond the count.) */
+export function buildProbe(p: SearchParams, plan: TextPlan): estypes.SearchRequest {
+  const filters = Object.values(facetFilters(p)).flat();
+  return { query: { bool: { must: [textQuery(plan)], filter: [...baseFilters(p), ...filters] } }, size: 1, track_total_hits: true, _source: false };
+}
+
 /** One request: hits with highlights, plus facets whose counts stay right while a filter in the same facet is active. */
-export function buildSearch(p: SearchParams): estypes.SearchRequest {
+export function buildSearch(p: SearchParams, plan?: TextPlan): estypes.SearchRequest {
   const filters = facetFilters(p);
   const all = Object.values(filters).flat();
   const except = (name: FacetName) => (Object.entries(filters) as [FacetName, estypes.QueryDslQueryContainer[]][]).filter(([n]) => n !== name).flatMap(([, f]) => f);
-  const base: estypes.QueryDslQueryContainer[] = [{ term: { status: 'active' } }];
-  if (p.seller) base.push({ term: { sellerId: p.seller } });
-  const q = p.q ? normalizeText(p.q) : '';
   return {
-    query: { bool: { must: q ? [textQuery(q)] : [{ match_all: {} }], filter: base } },
+    query: { bool: { must: plan ? [textQuery(plan)] : [{ match_all: {} }], filter: baseFilters(p) } },
     post_filter: all.length ? { bool: { filter: all } } : undefined,
     from: (p.page - 1) * p.size,
     size: p.size,
     sort: SORT[p.sort],
     track_total_hits: true,
     _source: ['id', 'name', 'brand', 'category', 'price', 'currency', 'rating', 'image'],
-    highlight: q ? { pre_tags: ['<em>'], post_tags: ['</em>'], fields: { name: { number_of_fragments: 0 }, description: { fragment_size: 150, number_of_fragments: 1 } } } : undefined,
+    highlight: plan
+      ? {
+        pre_tags: ['<em>'], post_tags: ['</em>'], encoder: 'html', require_field_match: false,
+        fields: { name: { number_of_fragments: 0 }, description: { fragment_size: 150, number_of_fragments: 1 } },
+      }
+      : undefined,
     aggs: {
       category: { filter: { bool: { filter: except('category') } }, aggs: { values: { terms: { field: 'category', size: 50 } } } },
       brand: { filter: { bool: { filter: except('brand') } }, aggs: { values: { terms: { field: 'brand', size: 50 } } } },

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { syncCategories } from '../index/categories.ts';
 import { IndexLifecycle, sleep } from '../index/lifecycle.ts';
 import type { EtlConfig } from '../config.ts';
 import { createEtlMetrics } from '../metrics.ts';
@@ -73,7 +74,27 @@ export const etlPlugin = fp<{ config: EtlConfig }>(
       // The index usually exists a moment later: wait for it briefly, so the alias is there when ready() returns.
       await Promise.race([lifecycle.ensureIndex(5_000).catch(() => undefined), sleep(5_000)]);
     });
+    // The category suggestion index: at start (retrying until it works), then every CATEGORY_SYNC_MS.
+    let categoriesSynced = false;
+    const syncOnce = async () => {
+      try {
+        const result = await syncCategories(app.es, config.CATEGORIES_INDEX, await catalog.categories());
+        if (!categoriesSynced) log.info({ index: config.CATEGORIES_INDEX, ...result }, 'categories index synced');
+        categoriesSynced = true;
+      } catch (err) {
+        log.warn({ err, index: config.CATEGORIES_INDEX }, 'categories index not synced; retrying');
+      }
+    };
+    let categoryTimer: NodeJS.Timeout | undefined;
+    const scheduleSync = (ms: number) => {
+      categoryTimer = setTimeout(() => void syncOnce().then(() => {
+        if (!stopping.signal.aborted) scheduleSync(categoriesSynced ? config.CATEGORY_SYNC_MS : 5_000);
+      }), ms);
+      categoryTimer.unref();
+    };
+    app.addHook('onReady', async () => scheduleSync(0));
     app.addHook('onClose', async () => {
+      clearTimeout(categoryTimer);
       stopping.abort();
       await retrying;
       await lag.stop();

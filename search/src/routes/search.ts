@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import { type App, HttpProblem, Type, type Static } from '@shop/kit';
-import { SORTS, buildSearch, type SearchParams } from '../query.ts';
+import { type App, HttpProblem, Type } from '@shop/kit';
+import { SORTS, type SearchParams } from '../query.ts';
+import type { PopularQueries } from '../services/popular.ts';
+import type { SearchResult, SearchService } from '../services/search.ts';
+import type { SuggestService } from '../services/suggest.ts';
+import { normalizeText, words } from '../text.ts';
 
 export const MAX_WINDOW = 10_000;
 export const MAX_PAGE_SIZE = 100;
+export const MAX_QUERY_LENGTH = 200;
+export const MAX_QUERY_WORDS = 12;
+export const MAX_BRANDS = 20;
+export const MAX_SUGGEST_LENGTH = 100;
+
+const validation = (detail: string) => new HttpProblem(400, detail, { type: 'urn:shop:problem:validation' });
 
 const Query = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200 })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH })),
   category: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 })),
-  brand: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 20 })),
+  brand: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: MAX_BRANDS })),
   seller: Type.Optional(Type.String({ format: 'uuid' })),
   priceMin: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   priceMax: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
@@ -26,67 +36,80 @@ const Result = Type.Object({
   items: Type.Array(Type.Object({
     id: Type.String(), name: Type.String(), brand: Type.String(), category: Type.String(), price: Type.String(), currency: Type.String(),
     rating: Type.Object({ average: Type.Number(), count: Type.Integer() }),
-    image: Type.Union([Type.String(), Type.Null()]),
-    highlight: Type.Record(Type.String(), Type.Array(Type.String())),
+    image: Type.Union([Type.String(), Type.Null()], { description: 'thumbnail URL of the main image' }),
+    highlight: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'matched words wrapped in <em>; the rest of the text is HTML-escaped' }),
   })),
   facets: Type.Object({
     category: Type.Array(Bucket),
     brand: Type.Array(Bucket),
     price: Type.Array(Type.Object({ from: Type.Union([Type.Number(), Type.Null()]), to: Type.Union([Type.Number(), Type.Null()]), count: Type.Integer() })),
   }),
+  didYouMean: Type.Optional(Type.String()),
+  correction: Type.Optional(Type.Object({
+    step: Type.Union([Type.Literal('layout'), Type.Literal('typo'), Type.Literal('layout_typo'), Type.Literal('relaxed')]),
+    query: Type.String({ description: 'the question actually answered' }),
+    dropped: Type.Optional(Type.Array(Type.String(), { description: 'words the results do not contain' })),
+  }, { description: 'present when nothing matched the query as typed and a fallback answered instead' })),
   cached: Type.Boolean(),
   tookMs: Type.Integer(),
 });
-type Result = Static<typeof Result>;
 
-interface Doc { id: string; name: string; brand: string; category: string; price: number; currency: string; rating?: { average: number; count: number }; image?: string | null }
-interface Terms { values: { buckets: { key: string; doc_count: number }[] } }
-interface Ranges { values: { buckets: { from?: number; to?: number; doc_count: number }[] } }
+const SuggestQuery = Type.Object({ q: Type.String({ maxLength: MAX_SUGGEST_LENGTH }) }, { additionalProperties: false });
+const SuggestResult = Type.Object({
+  suggestions: Type.Array(Type.Object({
+    text: Type.String(),
+    kind: Type.Union([Type.Literal('query'), Type.Literal('item'), Type.Literal('category')]),
+    id: Type.Optional(Type.String()),
+  })),
+});
 
-export function registerSearchRoutes(app: App, options: { alias: string; cacheTtlMs: number }): void {
-  const cacheKey = (p: SearchParams) => `search:v1:${createHash('sha1').update(JSON.stringify(p)).digest('base64url')}`;
+export interface SearchRouteOptions {
+  search: SearchService;
+  suggest: SuggestService;
+  popular: PopularQueries;
+  cacheTtlMs: number;
+  /** Changes when the synonym rules are reloaded, so cached answers of the old rules are not reused. */
+  rulesVersion: () => number;
+}
+
+export function registerSearchRoutes(app: App, options: SearchRouteOptions): void {
+  const { cacheTtlMs } = options;
+  const cacheKey = (kind: string, value: unknown) => `search:v2:${kind}:${options.rulesVersion()}:${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}`;
+  const requests = app.metrics.counter({ name: 'search_requests_total', help: 'Searches by how they were answered', labelNames: ['step', 'cache'] });
+  const zero = app.metrics.counter({ name: 'search_zero_results_total', help: 'Searches with a query that found nothing, even after the fallbacks' });
+
+  async function cached<T>(key: string, compute: () => Promise<T>, store: (value: T) => boolean): Promise<{ value: T; hit: boolean }> {
+    if (cacheTtlMs > 0) {
+      const hit = await app.redis.get(key).catch(() => null); // Redis down: answer from Elasticsearch
+      if (hit) return { value: JSON.parse(hit) as T, hit: true };
+    }
+    const value = await compute();
+    if (cacheTtlMs > 0 && store(value)) await app.redis.set(key, JSON.stringify(value), 'PX', cacheTtlMs).catch(() => undefined);
+    return { value, hit: false };
+  }
 
   app.get('/api/search', { schema: { querystring: Query, response: { 200: Result } } }, async (request) => {
     const started = performance.now();
     const p = request.query as SearchParams;
-    if (p.page * p.size > MAX_WINDOW) {
-      throw new HttpProblem(400, `page × size may not exceed ${MAX_WINDOW}; narrow the search instead of paging further`, { type: 'urn:shop:problem:validation' });
+    if (p.page * p.size > MAX_WINDOW) throw validation(`page × size may not exceed ${MAX_WINDOW}; narrow the search instead of paging further`);
+    if (p.priceMin !== undefined && p.priceMax !== undefined && p.priceMin > p.priceMax) throw validation('priceMin is greater than priceMax');
+    if (p.q !== undefined && words(p.q).length > MAX_QUERY_WORDS) throw validation(`q may have at most ${MAX_QUERY_WORDS} words`);
+    const params: SearchParams = { ...p, q: p.q === undefined ? undefined : normalizeText(p.q) || undefined };
+    // Empty answers are not cached: cheap to recompute, and caching them would hide a newly indexed item.
+    const { value, hit } = await cached<SearchResult>(cacheKey('q', params), () => options.search.search(params), (r) => r.total > 0);
+    requests.inc({ step: value.correction?.step ?? (params.q ? 'strict' : 'browse'), cache: hit ? 'hit' : 'miss' });
+    if (params.q && value.total === 0) zero.inc();
+    if (params.q && value.total > 0 && p.page === 1 && value.correction?.step !== 'relaxed') {
+      const asked = (value.correction?.query ?? params.q).toLowerCase();
+      options.popular.record(words(asked).join(' ')).catch((err: Error) => request.log.debug({ err }, 'popular query not recorded'));
     }
-    if (p.priceMin !== undefined && p.priceMax !== undefined && p.priceMin > p.priceMax) {
-      throw new HttpProblem(400, 'priceMin is greater than priceMax', { type: 'urn:shop:problem:validation' });
-    }
-    const key = cacheKey(p);
-    if (options.cacheTtlMs > 0) {
-      const hit = await app.redis.get(key).catch(() => null); // Redis down: answer from Elasticsearch
-      if (hit) return { ...(JSON.parse(hit) as Result), cached: true, tookMs: Math.round(performance.now() - started) };
-    }
-    const res = await app.es.search<Doc, { category: Terms; brand: Terms; price: Ranges }>({ index: options.alias, ...buildSearch(p) }).catch((err: { meta?: { statusCode?: number } }) => {
-      if (err.meta?.statusCode === 404) throw new HttpProblem(503, `the search index '${options.alias}' does not exist yet (item-etl creates it)`);
-      throw err;
-    });
-    const aggs = res.aggregations!;
-    const result: Result = {
-      total: typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0),
-      page: p.page,
-      size: p.size,
-      items: res.hits.hits.map((h) => ({
-        id: h._source!.id, name: h._source!.name, brand: h._source!.brand, category: h._source!.category,
-        price: Number(h._source!.price).toFixed(2), currency: h._source!.currency,
-        rating: h._source!.rating ?? { average: 0, count: 0 }, image: h._source!.image ?? null, highlight: h.highlight ?? {},
-      })),
-      facets: {
-        category: aggs.category.values.buckets.map((b) => ({ value: b.key, count: b.doc_count })),
-        brand: aggs.brand.values.buckets.map((b) => ({ value: b.key, count: b.doc_count })),
-        price: aggs.price.values.buckets.map((b) => ({ from: b.from ?? null, to: b.to ?? null, count: b.doc_count })),
-      },
-      cached: false,
-      tookMs: 0,
-    };
-    // Empty answers are not cached: they are cheap to recompute, and caching them would hide a
-    // newly indexed item for a whole cache lifetime.
-    if (options.cacheTtlMs > 0 && result.total > 0) {
-      await app.redis.set(key, JSON.stringify(result), 'PX', options.cacheTtlMs).catch(() => undefined);
-    }
-    return { ...result, tookMs: Math.round(performance.now() - started) };
+    return { ...value, cached: hit, tookMs: Math.round(performance.now() - started) };
+  });
+
+  app.get('/api/search/suggest', { schema: { querystring: SuggestQuery, response: { 200: SuggestResult } } }, async (request) => {
+    const { q } = request.query as { q: string };
+    const key = normalizeText(q).toLowerCase();
+    const { value } = await cached(cacheKey('s', key), async () => ({ suggestions: await options.suggest.suggest(key) }), (r) => r.suggestions.length > 0);
+    return value;
   });
 }

@@ -1,0 +1,60 @@
+/**
+ * Popular queries for suggestions, kept in Redis: a counter per normalized query (sorted set by
+ * count) and the same members in a lexicographic set for prefix lookups. Only queries that found
+ * something are counted, and only short ones; the set is trimmed to the most frequent entries.
+ */
+import type { App } from '@shop/kit';
+
+type Redis = Pick<App['redis'], 'eval' | 'zrangeBuffer' | 'zmscore'>;
+
+export const POPULAR_KEYS = { counts: 'search:popular:counts', lex: 'search:popular:lex' };
+/** How many distinct queries are remembered (the least frequent go first). */
+export const POPULAR_MAX_ENTRIES = 20_000;
+/** A query is suggested only after this many searches (one person's typo is not "popular"). */
+export const POPULAR_MIN_COUNT = 2;
+export const POPULAR_MAX_LENGTH = 60;
+export const POPULAR_MAX_WORDS = 6;
+
+const RECORD = `
+redis.call('ZINCRBY', KEYS[1], 1, ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+local max = tonumber(ARGV[2])
+local n = redis.call('ZCARD', KEYS[1])
+if n > max + math.floor(max / 10) then
+  local drop = redis.call('ZRANGE', KEYS[1], 0, n - max - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - max - 1)
+  for i = 1, #drop, 500 do
+    redis.call('ZREM', KEYS[2], unpack(drop, i, math.min(i + 499, #drop)))
+  end
+end
+return n
+`;
+
+export class PopularQueries {
+  readonly #redis: Redis;
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  /** Counts a query that found something (normalized, lowercased). Failures are the caller's to ignore. */
+  async record(query: string): Promise<void> {
+    if (!query || query.length > POPULAR_MAX_LENGTH || query.split(' ').length > POPULAR_MAX_WORDS) return;
+    await this.#redis.eval(RECORD, 2, POPULAR_KEYS.counts, POPULAR_KEYS.lex, query, POPULAR_MAX_ENTRIES);
+  }
+
+  /** The most searched queries starting with `prefix`, most frequent first. */
+  async complete(prefix: string, limit: number): Promise<string[]> {
+    if (!prefix) return [];
+    const start = Buffer.from(`[${prefix}`);
+    const end = Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]);
+    const members = (await this.#redis.zrangeBuffer(POPULAR_KEYS.lex, start, end, 'BYLEX', 'LIMIT', 0, 200)).map((b) => b.toString());
+    if (!members.length) return [];
+    const counts = await this.#redis.zmscore(POPULAR_KEYS.counts, ...members);
+    return members
+      .map((m, i) => ({ m, n: Number(counts[i] ?? 0) }))
+      .filter((e) => e.n >= POPULAR_MIN_COUNT)
+      .sort((a, b) => b.n - a.n || a.m.localeCompare(b.m))
+      .slice(0, limit)
+      .map((e) => e.m);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The search page: the query as typed first; when that finds nothing, a fallback chain that says
+ * what it changed instead of silently changing the question.
+ *
+ *   1. strict        morphology + synonyms, every word must match
+ *   2. layout        the same, on the query re-typed in the other keyboard layout ("rhjccjdrb")
+ *   3. typo          typo-tolerant (fuzziness by word length), exact matches still ranked first
+ *   4. layout_typo   typo-tolerant on the re-typed query
+ *   5. relaxed       typo-tolerant, one word fewer required (then half of them); the words the best
+ *                    hit did not need are reported as dropped
+ *
+ * A strict match on the re-typed query is tried before typos on the original: "тшлу" is far more
+ * likely "nike" on the wrong layout than a one-letter typo of some Russian word. Steps 2–5 are
+ * answered by one `_msearch` of cheap count probes; only the winning step runs in full.
+ */
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { HttpProblem } from '@shop/kit';
+import { PRICE_RANGES, buildProbe, buildSearch, unitName, type SearchParams, type TextPlan } from '../query.ts';
+import { expand, type SynonymRules } from '../synonyms.ts';
+import { normalizeText, switchLayout, words } from '../text.ts';
+
+export type Step = 'strict' | 'layout' | 'typo' | 'layout_typo' | 'relaxed';
+
+export interface Bucket { value: string; count: number }
+export interface SearchItem {
+  id: string; name: string; brand: string; category: string; price: string; currency: string;
+  rating: { average: number; count: number }; image: string | null; highlight: Record<string, string[]>;
+}
+export interface SearchResult {
+  total: number;
+  page: number;
+  size: number;
+  items: SearchItem[];
+  facets: { category: Bucket[]; brand: Bucket[]; price: { from: number | null; to: number | null; count: number }[] };
+  /** The corrected question when the answer is for it rather than for the typed one. */
+  didYouMean?: string;
+  /** What the fallback chain changed; absent when the query was answered as typed. */
+  correction?: { step: Exclude<Step, 'strict'>; query: string; dropped?: string[] };
+}
+
+interface Doc { id: string; name: string; brand: string; category: string; price: number; currency: string; rating?: { average: number; count: number }; image?: string | null }
+interface Terms { values: { buckets: { key: string; doc_count: number }[] } }
+interface Ranges { values: { buckets: { from?: number; to?: number; doc_count: number }[] } }
+type Aggs = { category: Terms; brand: Terms; price: Ranges };
+
+/** The public URL of an indexed image key (`items/<itemId>/<imageId>/original`): its thumbnail through the facade. */
+export function imageUrl(key: string | null | undefined): string | null {
+  const m = key ? /^items\/([0-9a-f-]{36})\/([0-9a-f-]{36})\/original$/.exec(key) : null;
+  return m ? `/api/images/${m[1]}/${m[2]}?size=thumb` : null;
+}
+
+interface Candidate { step: Exclude<Step, 'strict'>; plan: TextPlan }
+
+export class SearchService {
+  readonly #es: Client;
+  readonly #alias: string;
+  readonly #synonyms: () => SynonymRules;
+
+  constructor(es: Client, alias: string, synonyms: () => SynonymRules) {
+    this.#es = es;
+    this.#alias = alias;
+    this.#synonyms = synonyms;
+  }
+
+  plan(text: string, mode: TextPlan['mode'] = 'strict'): TextPlan | undefined {
+    const w = words(text);
+    return w.length ? { text: normalizeText(text), units: expand(w, this.#synonyms()), mode } : undefined;
+  }
+
+  async search(p: SearchParams): Promise<SearchResult> {
+    const strict = p.q ? this.plan(p.q) : undefined;
+    const first = await this.#run(p, strict);
+    if (!strict || first.total > 0) return first;
+
+    const candidates = this.#fallbacks(strict);
+    if (!candidates.length) return first;
+    const probes = await this.#msearch(candidates.map((c) => ({ body: buildProbe(p, c.plan), suggestFor: c.plan.mode === 'fuzzy' ? c.plan.text : undefined })));
+    const index = probes.findIndex((r) => total(r) > 0);
+    if (index < 0) return first;
+    const { step, plan } = candidates[index]!;
+    const probe = probes[index]!;
+    const result = await this.#run(p, plan);
+    if (result.total === 0) return first; // the index changed between the two requests
+    const corrected = step === 'typo' || step === 'layout_typo' ? correctTypos(plan.text, probe) : plan.text;
+    if (step === 'relaxed') {
+      const top = probe.hits.hits[0]?.matched_queries;
+      const matched = new Set(Array.isArray(top) ? top : Object.keys(top ?? {}));
+      const dropped = plan.units.filter((_, i) => !matched.has(unitName(i))).flatMap((u) => u.words);
+      return { ...result, correction: { step, query: plan.text, dropped } };
+    }
+    return { ...result, didYouMean: corrected, correction: { step, query: corrected } };
+  }
+
+  #fallbacks(strict: TextPlan): Candidate[] {
+    const layoutText = switchLayout(strict.text);
+    const layout = layoutText ? this.plan(layoutText) : undefined;
+    const list: Candidate[] = [];
+    if (layout) list.push({ step: 'layout', plan: layout });
+    list.push({ step: 'typo', plan: { ...strict, mode: 'fuzzy' } });
+    if (layout) list.push({ step: 'layout_typo', plan: { ...layout, mode: 'fuzzy' } });
+    const n = strict.units.length;
+    const relaxed = [...new Set([n - 1, Math.ceil(n / 2)])].filter((r) => r >= 1 && r < n);
+    for (const required of relaxed) list.push({ step: 'relaxed', plan: { ...strict, mode: 'fuzzy', required } });
+    return list;
+  }
+
+  async #run(p: SearchParams, plan: TextPlan | undefined): Promise<SearchResult> {
+    const res = await this.#es.search<Doc, Aggs>({ index: this.#alias, ...buildSearch(p, plan) }).catch(this.#missingIndex);
+    return toResult(p, res);
+  }
+
+  /** Several requests in one round trip; typo probes also ask for term suggestions (the didYouMean text). */
+  async #msearch(requests: { body: estypes.SearchRequest; suggestFor?: string }[]): Promise<estypes.SearchResponse<unknown>[]> {
+    const searches: estypes.MsearchRequestItem[] = [];
+    for (const { body, suggestFor } of requests) {
+      searches.push({ index: this.#alias });
+      const suggest = suggestFor ? { text: suggestFor, fix: { term: { field: 'name.exact', suggest_mode: 'missing', min_word_length: 4, sort: 'score' } } } : undefined;
+      searches.push({ ...body, ...(suggest ? { suggest } : {}) } as estypes.MsearchMultisearchBody);
+    }
+    const res = await this.#es.msearch<unknown>({ searches }).catch(this.#missingIndex);
+    return res.responses.map((r) => {
+      if ('error' in r) throw Object.assign(new Error(`search probe failed: ${r.error.type}: ${r.error.reason ?? ''}`), { statusCode: 502 });
+      return r as estypes.SearchResponse<unknown>;
+    });
+  }
+
+  readonly #missingIndex = (err: { meta?: { statusCode?: number } }): never => {
+    if (err.meta?.statusCode === 404) throw new HttpProblem(503, `the search index '${this.#alias}' does not exist yet (item-etl creates it)`);
+    throw err;
+  };
+}
+
+const total = (r: estypes.SearchResponse<unknown>) => (typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0));
+
+/** The query with each misspelled word replaced by the best term suggestion the probe returned. */
+function correctTypos(text: string, probe: estypes.SearchResponse<unknown>): string {
+  const entries = (probe.suggest?.fix ?? []) as estypes.SearchTermSuggest[];
+  const fixes = new Map<string, string>();
+  for (const e of entries) {
+    const options = Array.isArray(e.options) ? e.options : [e.options];
+    if (options[0]) fixes.set(e.text, options[0].text);
+  }
+  return words(text).map((w) => fixes.get(w) ?? w).join(' ');
+}
+
+function toResult(p: SearchParams, res: estypes.SearchResponse<Doc, Aggs>): SearchResult {
+  const aggs = res.aggregations!;
+  return {
+    total: total(res as estypes.SearchResponse<unknown>),
+    page: p.page,
+    size: p.size,
+    items: res.hits.hits.map(({ _source: d, highlight }) => ({
+      id: d!.id, name: d!.name, brand: d!.brand, category: d!.category, price: Number(d!.price).toFixed(2), currency: d!.currency,
+      rating: d!.rating ?? { average: 0, count: 0 }, image: imageUrl(d!.image), highlight: highlight ?? {},
+    })),
+    facets: {
+      category: aggs.category.values.buckets.map((b) => ({ value: b.key, count: b.doc_count })),
+      brand: aggs.brand.values.buckets.map((b) => ({ value: b.key, count: b.doc_count })),
+      price: aggs.price.values.buckets.map((b, i) => ({ from: b.from ?? PRICE_RANGES[i]?.from ?? null, to: b.to ?? PRICE_RANGES[i]?.to ?? null, count: b.doc_count })),
+    },
+  };
+}
