@@ -32,7 +32,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   await synonyms.start();
   app.addHook('onClose', async () => synonyms.stop());
 
-  const popular = new PopularQueries(app.redis);
+  const popular = new PopularQueries(app.redis, cfg.SEARCH_REDIS_PREFIX);
   registerSearchRoutes(app, {
     search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules),
     suggest: new SuggestService({
@@ -41,6 +41,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
     }),
     popular,
     cacheTtlMs: cfg.SEARCH_CACHE_TTL_MS,
+    redisPrefix: cfg.SEARCH_REDIS_PREFIX,
     rulesVersion: () => rulesVersion,
   });
   return { ...service, synonyms };

@@ -12,6 +12,8 @@ export const config = Type.Object({
   CATEGORIES_INDEX: Type.String({ default: 'categories', minLength: 1 }),
   /** Lifetime of a cached search or suggest answer: no answer is older than the index by more than this. */
   SEARCH_CACHE_TTL_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
+  /** Prefix of this service's Redis keys (cached answers, popular queries). */
+  SEARCH_REDIS_PREFIX: Type.String({ default: 'search', pattern: '^[a-z0-9:_-]{1,50}$' }),
   /** The synonym list (see search/README.md); re-read when it changes and on SIGHUP. */
   SYNONYMS_FILE: Type.String({ default: fileURLToPath(new URL('../synonyms.txt', import.meta.url)), minLength: 1 }),
   SYNONYMS_POLL_MS: Type.Integer({ default: 2_000, minimum: 100 }),

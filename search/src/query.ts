@@ -1,7 +1,7 @@
 /**
  * Elasticsearch requests for the search page. The text part is built word by word (after synonym
  * expansion) so that every word must match somewhere (name, brand, category, description,
- * attributes), typos are tolerated only where asked, and a relaxed query can require fewer words.
+ * attributes) and typos are tolerated only where asked.
  */
 import type { estypes } from '@elastic/elasticsearch';
 import type { QueryUnit } from './synonyms.ts';
@@ -48,8 +48,6 @@ export interface TextPlan {
   text: string;
   units: QueryUnit[];
   mode: MatchMode;
-  /** How many units must match; all of them unless the query is being relaxed. */
-  required?: number;
 }
 
 function wordClause(word: string, mode: MatchMode): estypes.QueryDslQueryContainer {
@@ -74,30 +72,24 @@ const phraseClause = (phrase: string[]): estypes.QueryDslQueryContainer => ({
 });
 
 /** One unit: its own words (several words: all of them), or any of its synonyms. */
-function unitClause(unit: QueryUnit, mode: MatchMode, name: string): estypes.QueryDslQueryContainer {
+function unitClause(unit: QueryUnit, mode: MatchMode): estypes.QueryDslQueryContainer {
   const own: estypes.QueryDslQueryContainer = unit.words.length === 1
     ? wordClause(unit.words[0]!, mode)
     : { bool: { must: unit.words.map((w) => wordClause(w, mode)) } };
-  if (!unit.alternatives.length) return { bool: { must: [own], _name: name } };
+  if (!unit.alternatives.length) return own;
   const alternatives = unit.alternatives.map((alt) => (alt.length === 1 ? wordClause(alt[0]!, 'strict') : phraseClause(alt)));
   // The words as typed score a little above their synonyms.
-  return { bool: { should: [{ bool: { must: [own], boost: 1.2 } }, ...alternatives], minimum_should_match: 1, _name: name } };
+  return { bool: { should: [{ bool: { must: [own], boost: 1.2 } }, ...alternatives], minimum_should_match: 1 } };
 }
-
-/** The name of the unit clause at `index`: hits report which units they matched (`matched_queries`). */
-export const unitName = (index: number) => `u${index}`;
 
 /**
  * The text query of a plan, wrapped in a gentle nudge: in-stock and well-rated items gain at most
  * ~20% of their text score, never enough to overturn a clearly better text match.
  */
 export function textQuery(plan: TextPlan): estypes.QueryDslQueryContainer {
-  const clauses = plan.units.map((u, i) => unitClause(u, plan.mode, unitName(i)));
-  const required = Math.min(plan.required ?? clauses.length, clauses.length);
+  const clauses = plan.units.map((u) => unitClause(u, plan.mode));
   const lower = plan.text.toLowerCase();
-  const matched: estypes.QueryDslQueryContainer = required === clauses.length
-    ? { bool: { must: clauses } }
-    : { bool: { should: clauses, minimum_should_match: required } };
+  const matched: estypes.QueryDslQueryContainer = { bool: { must: clauses } };
   return {
     function_score: {
       query: {

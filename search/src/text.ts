@@ -9,7 +9,7 @@ export const normalizeText = (text: string) => text.normalize('NFKC').replace(/Ñ
 
 /** Words of a query: letters and digits (with inner `-`, `.`, `'`, `+`), lowercased; everything else separates. */
 export function words(text: string): string[] {
-  return normalizeText(text).toLowerCase().match(/[\p{L}\p{N}]+(?:[-.'+][\p{L}\p{N}]+)*\+?/gu) ?? [];
+  return normalizeText(text).toLowerCase().match(/[\p{L}\p{N}]+(?:[-.'+][\p{L}\p{N}]+)*\+*/gu) ?? [];
 }
 
 const EN = "`qwertyuiop[]asdfghjkl;'zxcvbnm,.";

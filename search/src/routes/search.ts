@@ -68,13 +68,14 @@ export interface SearchRouteOptions {
   suggest: SuggestService;
   popular: PopularQueries;
   cacheTtlMs: number;
+  redisPrefix: string;
   /** Changes when the synonym rules are reloaded, so cached answers of the old rules are not reused. */
   rulesVersion: () => number;
 }
 
 export function registerSearchRoutes(app: App, options: SearchRouteOptions): void {
   const { cacheTtlMs } = options;
-  const cacheKey = (kind: string, value: unknown) => `search:v2:${kind}:${options.rulesVersion()}:${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}`;
+  const cacheKey = (kind: string, value: unknown) => `${options.redisPrefix}:v2:${kind}:${options.rulesVersion()}:${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}`;
   const requests = app.metrics.counter({ name: 'search_requests_total', help: 'Searches by how they were answered', labelNames: ['step', 'cache'] });
   const zero = app.metrics.counter({ name: 'search_zero_results_total', help: 'Searches with a query that found nothing, even after the fallbacks' });
 

@@ -7,7 +7,8 @@ import type { App } from '@shop/kit';
 
 type Redis = Pick<App['redis'], 'eval' | 'zrangeBuffer' | 'zmscore'>;
 
-export const POPULAR_KEYS = { counts: 'search:popular:counts', lex: 'search:popular:lex' };
+/** The two keys under a prefix (`search` in production; tests use their own). */
+export const popularKeys = (prefix: string) => ({ counts: `${prefix}:popular:counts`, lex: `${prefix}:popular:lex` });
 /** How many distinct queries are remembered (the least frequent go first). */
 export const POPULAR_MAX_ENTRIES = 20_000;
 /** A query is suggested only after this many searches (one person's typo is not "popular"). */
@@ -32,14 +33,16 @@ return n
 
 export class PopularQueries {
   readonly #redis: Redis;
-  constructor(redis: Redis) {
+  readonly #keys: ReturnType<typeof popularKeys>;
+  constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
+    this.#keys = popularKeys(prefix);
   }
 
   /** Counts a query that found something (normalized, lowercased). Failures are the caller's to ignore. */
   async record(query: string): Promise<void> {
     if (!query || query.length > POPULAR_MAX_LENGTH || query.split(' ').length > POPULAR_MAX_WORDS) return;
-    await this.#redis.eval(RECORD, 2, POPULAR_KEYS.counts, POPULAR_KEYS.lex, query, POPULAR_MAX_ENTRIES);
+    await this.#redis.eval(RECORD, 2, this.#keys.counts, this.#keys.lex, query, POPULAR_MAX_ENTRIES);
   }
 
   /** The most searched queries starting with `prefix`, most frequent first. */
@@ -47,9 +50,9 @@ export class PopularQueries {
     if (!prefix) return [];
     const start = Buffer.from(`[${prefix}`);
     const end = Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]);
-    const members = (await this.#redis.zrangeBuffer(POPULAR_KEYS.lex, start, end, 'BYLEX', 'LIMIT', 0, 200)).map((b) => b.toString());
+    const members = (await this.#redis.zrangeBuffer(this.#keys.lex, start, end, 'BYLEX', 'LIMIT', 0, 200)).map((b) => b.toString());
     if (!members.length) return [];
-    const counts = await this.#redis.zmscore(POPULAR_KEYS.counts, ...members);
+    const counts = await this.#redis.zmscore(this.#keys.counts, ...members);
     return members
       .map((m, i) => ({ m, n: Number(counts[i] ?? 0) }))
       .filter((e) => e.n >= POPULAR_MIN_COUNT)

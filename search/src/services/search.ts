@@ -6,8 +6,8 @@
  *   2. layout        the same, on the query re-typed in the other keyboard layout ("rhjccjdrb")
  *   3. typo          typo-tolerant (fuzziness by word length), exact matches still ranked first
  *   4. layout_typo   typo-tolerant on the re-typed query
- *   5. relaxed       typo-tolerant, one word fewer required (then half of them); the words the best
- *                    hit did not need are reported as dropped
+ *   5. relaxed       typo-tolerant, without the least important word (then without the least
+ *                    important half); the dropped words are reported
  *
  * A strict match on the re-typed query is tried before typos on the original: "тшлу" is far more
  * likely "nike" on the wrong layout than a one-letter typo of some Russian word. Steps 2–5 are
@@ -15,8 +15,8 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { HttpProblem } from '@shop/kit';
-import { PRICE_RANGES, buildProbe, buildSearch, unitName, type SearchParams, type TextPlan } from '../query.ts';
-import { expand, type SynonymRules } from '../synonyms.ts';
+import { PRICE_RANGES, buildProbe, buildSearch, type SearchParams, type TextPlan } from '../query.ts';
+import { expand, type QueryUnit, type SynonymRules } from '../synonyms.ts';
 import { normalizeText, switchLayout, words } from '../text.ts';
 
 export type Step = 'strict' | 'layout' | 'typo' | 'layout_typo' | 'relaxed';
@@ -69,6 +69,8 @@ export class SearchService {
 
   async search(p: SearchParams): Promise<SearchResult> {
     const strict = p.q ? this.plan(p.q) : undefined;
+    // A query of punctuation only ("*", "\"") asks for nothing: it finds nothing (it does not browse).
+    if (p.q && !strict) return emptyResult(p);
     const first = await this.#run(p, strict);
     if (!strict || first.total > 0) return first;
 
@@ -83,10 +85,9 @@ export class SearchService {
     if (result.total === 0) return first; // the index changed between the two requests
     const corrected = step === 'typo' || step === 'layout_typo' ? correctTypos(plan.text, probe) : plan.text;
     if (step === 'relaxed') {
-      const top = probe.hits.hits[0]?.matched_queries;
-      const matched = new Set(Array.isArray(top) ? top : Object.keys(top ?? {}));
-      const dropped = plan.units.filter((_, i) => !matched.has(unitName(i))).flatMap((u) => u.words);
-      return { ...result, correction: { step, query: plan.text, dropped } };
+      const kept = new Set(plan.units);
+      const dropped = strict.units.filter((u) => !kept.has(u)).flatMap((u) => u.words);
+      return { ...result, correction: { step, query: plan.units.flatMap((u) => u.words).join(' '), dropped } };
     }
     return { ...result, didYouMean: corrected, correction: { step, query: corrected } };
   }
@@ -98,9 +99,7 @@ export class SearchService {
     if (layout) list.push({ step: 'layout', plan: layout });
     list.push({ step: 'typo', plan: { ...strict, mode: 'fuzzy' } });
     if (layout) list.push({ step: 'layout_typo', plan: { ...layout, mode: 'fuzzy' } });
-    const n = strict.units.length;
-    const relaxed = [...new Set([n - 1, Math.ceil(n / 2)])].filter((r) => r >= 1 && r < n);
-    for (const required of relaxed) list.push({ step: 'relaxed', plan: { ...strict, mode: 'fuzzy', required } });
+    for (const keep of relaxations(strict.units)) list.push({ step: 'relaxed', plan: { ...strict, units: keep, mode: 'fuzzy' } });
     return list;
   }
 
@@ -130,6 +129,26 @@ export class SearchService {
   };
 }
 
+/**
+ * Which words matter least, in the order they are given up: number-only words ("17" in "iphone
+ * 17"), then one- and two-letter words, then from the end of the query (shoppers put the thing
+ * first and its details after it).
+ */
+export function dropOrder(units: QueryUnit[]): number[] {
+  const rank = (u: QueryUnit) => (u.words.every((w) => /^[\p{N}.,-]+$/u.test(w)) ? 0 : u.words.join('').length <= 2 ? 1 : 2);
+  return units.map((u, i) => ({ i, r: rank(u) })).sort((a, b) => a.r - b.r || b.i - a.i).map((e) => e.i);
+}
+
+/** The relaxed queries to try, best first: each one word fewer (least important first), then only the most important half. */
+function relaxations(units: QueryUnit[]): QueryUnit[][] {
+  if (units.length < 2) return [];
+  const order = dropOrder(units);
+  const list = order.map((drop) => units.filter((_, i) => i !== drop));
+  const half = Math.floor(units.length / 2);
+  if (half >= 2) list.push(units.filter((_, i) => !order.slice(0, half).includes(i)));
+  return list;
+}
+
 const total = (r: estypes.SearchResponse<unknown>) => (typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0));
 
 /** The query with each misspelled word replaced by the best term suggestion the probe returned. */
@@ -142,6 +161,8 @@ function correctTypos(text: string, probe: estypes.SearchResponse<unknown>): str
   }
   return words(text).map((w) => fixes.get(w) ?? w).join(' ');
 }
+
+const emptyResult = (p: SearchParams): SearchResult => ({ total: 0, page: p.page, size: p.size, items: [], facets: { category: [], brand: [], price: [] } });
 
 function toResult(p: SearchParams, res: estypes.SearchResponse<Doc, Aggs>): SearchResult {
   const aggs = res.aggregations!;
