@@ -1,2 +1,3 @@
 export * from './item-events.ts';
+export * from './comment-events.ts';
 export * from './auth.ts';

@@ -1,34 +1,44 @@
-import { ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, JWKS_PATH } from '@shop/contracts';
+import { COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, JWKS_PATH } from '@shop/contracts';
 import { authPlugin, createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
 import { prismaPlugin } from './plugins/prisma.ts';
 import { relayPlugin } from './plugins/relay.ts';
 import { categoryRoutes } from './routes/categories.ts';
+import { commentRoutes } from './routes/comments.ts';
+import { imageRoutes } from './routes/images.ts';
 import { itemRoutes } from './routes/items.ts';
 import { sellerRoutes } from './routes/sellers.ts';
 import { createServices } from './services/index.ts';
+import type { ImageHooks } from './services/images.ts';
 import type { ItemHooks } from './services/items.ts';
 import type { RelayHooks } from './services/relay.ts';
 
-/** Seams for tests: failures injected inside the item write transaction or the relay round. */
+/** Seams for tests: failures injected inside the item or image write transaction or the relay round. */
 export interface BuildOptions {
   itemHooks?: ItemHooks;
+  imageHooks?: ImageHooks;
   relayHooks?: RelayHooks;
 }
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env, options: BuildOptions = {}) {
   const service = await createService({ name: 'item-crud', config, env });
   const { app, config: cfg } = service;
-  await registerClients(app, 'item-crud', cfg, [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC]);
+  await registerClients(app, 'item-crud', cfg, [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, COMMENT_EVENTS_TOPIC]);
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
   await app.register(prismaPlugin, { url: cfg.DATABASE_URL });
   await app.register(relayPlugin, {
     enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS,
     connectionString: cfg.DATABASE_URL, hooks: options.relayHooks,
   });
-  const { categories, items, sellers } = createServices(app, options.itemHooks);
+  const { categories, items, sellers, images, comments } = createServices(app, {
+    bucket: cfg.MINIO_BUCKET, ssoUrl: cfg.SSO_URL,
+    imageLimits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxPixels: cfg.IMAGE_MAX_PIXELS },
+    itemHooks: options.itemHooks, imageHooks: options.imageHooks,
+  });
   await app.register(categoryRoutes, { categories });
   await app.register(itemRoutes, { items });
+  await app.register(imageRoutes, { images });
+  await app.register(commentRoutes, { comments });
   await app.register(sellerRoutes, { sellers });
   return service;
 }

@@ -10,6 +10,14 @@ export const relayConfig = {
   RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 10, maximum: 60_000 }),
 };
 
+/** Image uploads (`POST /api/items/:id/images`, `src/services/images.ts`). */
+export const imageConfig = {
+  /** Largest accepted image file (the file part, not the whole multipart body); larger is a 413. Default 10 MiB. */
+  IMAGE_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1_024, maximum: 104_857_600 }),
+  /** Largest accepted image in pixels (width × height): a decompression-bomb guard. Default 40 megapixels. */
+  IMAGE_MAX_PIXELS: Type.Integer({ default: 40_000_000, minimum: 10_000, maximum: 268_402_689 }),
+};
+
 export const config = Type.Object({
   ...baseConfig,
   PORT: portConfig(8082),
@@ -19,4 +27,12 @@ export const config = Type.Object({
   /** The sso's base URL: access tokens are verified against its `/.well-known/jwks.json`. */
   SSO_URL: urlConfig(),
   ...relayConfig,
+  ...imageConfig,
+});
+
+/** What `src/cli.ts` reads: the database and the images bucket. */
+export const cliConfig = Type.Object({
+  LOG_LEVEL: baseConfig.LOG_LEVEL,
+  ...postgresConfig,
+  ...minioConfig,
 });

@@ -5,6 +5,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { Client as MinioClient } from 'minio';
 import pg from 'pg';
 import type { App } from '@shop/kit';
 import { buildService, type BuildOptions } from '../src/app.ts';
@@ -102,8 +103,11 @@ export const itemBody = (overrides: Record<string, unknown> = {}): Record<string
 
 export interface ItemJson {
   id: string; sellerId: string; name: string; description: string; brand: string; category: string; price: string; currency: string;
-  stock: number; attributes: Record<string, string | number>; images: unknown[]; status: string; version: number; createdAt: string; updatedAt: string;
+  stock: number; attributes: Record<string, string | number>; images: ImageJson[]; rating: { average: number; count: number };
+  status: string; version: number; createdAt: string; updatedAt: string;
 }
+
+export interface ImageJson { id: string; url: string; thumbUrl: string; width: number; height: number; contentType: string; size: number; position: number }
 
 export async function createItem(app: App, user: User, overrides: Record<string, unknown> = {}): Promise<ItemJson> {
   const res = await app.inject({ method: 'POST', url: '/api/items', headers: user.auth, payload: itemBody(overrides) });
@@ -192,4 +196,46 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
     if (first !== undefined) out[k] = first.toString();
   }
   return out;
+}
+
+// ------------------------------------------------------------------ multipart and MinIO
+
+export interface FormPart { name: string; filename?: string; contentType?: string; data: Buffer | string }
+
+/** A multipart/form-data body built by hand (what a browser or `curl -F` sends). */
+export function multipartBody(parts: FormPart[]): { payload: Buffer; headers: { 'content-type': string } } {
+  const boundary = `----item-crud-test-${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : `; filename="${part.filename}"`}`;
+    const head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.contentType ? `Content-Type: ${part.contentType}\r\n` : ''}\r\n`;
+    chunks.push(Buffer.from(head), Buffer.isBuffer(part.data) ? part.data : Buffer.from(part.data), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+export const MINIO_BUCKET = process.env.MINIO_BUCKET ?? 'item-images';
+
+export const minioClient = () => {
+  const url = new URL(process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000');
+  return new MinioClient({
+    endPoint: url.hostname, port: Number(url.port || 80), useSSL: url.protocol === 'https:',
+    accessKey: process.env.MINIO_ACCESS_KEY ?? 'shopminio', secretKey: process.env.MINIO_SECRET_KEY ?? 'shopminio-secret',
+  });
+};
+
+/** Keys of every object stored under `prefix`. */
+export async function objectKeys(minio: MinioClient, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of minio.listObjectsV2(MINIO_BUCKET, prefix, true) as AsyncIterable<{ name?: string }>) if (o.name) keys.push(o.name);
+  return keys.sort();
+}
+
+/** The bytes of an object. */
+export async function objectBytes(minio: MinioClient, key: string): Promise<Buffer> {
+  const stream = await minio.getObject(MINIO_BUCKET, key);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -26,7 +26,7 @@ after(async () => {
   await db.end();
 });
 
-const ITEM_KEYS = ['attributes', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
+const ITEM_KEYS = ['attributes', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'rating', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
 
 function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number): Problem {
   assert.equal(res.statusCode, status, res.body);
@@ -58,6 +58,7 @@ describe('create, read, patch, delete', () => {
     assert.equal(item.status, 'active');
     assert.equal(item.version, 1);
     assert.deepEqual(item.images, []);
+    assert.deepEqual(item.rating, { average: 0, count: 0 });
     assert.deepEqual(item.attributes, { ram_gb: 16, color: 'black' });
 
     const read = await app.inject({ method: 'GET', url: `/api/items/${item.id}` });

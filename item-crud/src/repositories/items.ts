@@ -54,6 +54,37 @@ export class ItemRepository {
     return { ...row, images };
   }
 
+  /**
+   * `UPDATE items SET version = version + 1[, rating_sum = rating_sum + $sum, rating_count = rating_count + $count]
+   * WHERE id = $1 AND status <> 'deleted' RETURNING *`: a change to something the item owns (its images, its
+   * reviews) is a new item version. The increments are SQL, never read-modify-write. Holds the item's row lock
+   * until the transaction ends, so such changes of one item are serialized. Null when missing or deleted.
+   */
+  async bumpVersion(tx: Tx, id: string, rating: { sum: number; count: number } = { sum: 0, count: 0 }): Promise<ItemRecord | null> {
+    const [row] = await tx.item.updateManyAndReturn({
+      where: { id, status: { not: 'deleted' } },
+      data: {
+        version: { increment: 1 },
+        ...(rating.sum !== 0 ? { ratingSum: { increment: rating.sum } } : {}),
+        ...(rating.count !== 0 ? { ratingCount: { increment: rating.count } } : {}),
+      },
+    });
+    if (!row) return null;
+    const images = await tx.itemImage.findMany({ where: { itemId: id }, ...imagesInOrder });
+    return { ...row, images };
+  }
+
+  /**
+   * `SELECT ... FOR UPDATE` of an item that is not deleted: the caller holds the item's row lock until its
+   * transaction ends (reviews take it before reading the author's previous review). Null when missing or deleted.
+   */
+  async lock(tx: Tx, id: string): Promise<{ id: string; sellerId: string; status: ItemStatus } | null> {
+    const rows = await tx.$queryRaw<{ id: string; sellerId: string; status: ItemStatus }[]>`
+      SELECT id::text AS id, seller_id::text AS "sellerId", status::text AS status
+        FROM items WHERE id = ${id}::uuid AND status <> 'deleted' FOR UPDATE`;
+    return rows[0] ?? null;
+  }
+
   findById(id: string): Promise<ItemRecord | null> {
     return this.#db.item.findUnique({ where: { id }, include: { images: imagesInOrder } });
   }

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@shop/kit';
 import { Price, Slug } from '@shop/contracts';
+import { COMMENT_PAGE_SIZE_DEFAULT, COMMENT_PAGE_SIZE_MAX, COMMENT_TEXT_MAX, COMMENT_TEXT_MIN } from '../services/comments.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -65,11 +66,20 @@ export const ListItemsQuery = Type.Object({
   size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 
-const ImageView = Type.Object({
+export const ImageView = Type.Object({
   id: Uuid,
-  key: Type.String(),
-  contentType: Type.String(),
-  position: Type.Integer(),
+  url: Type.String({ description: 'the original, served by the facade: /api/images/<itemId>/<imageId>' }),
+  thumbUrl: Type.String({ description: 'the WebP thumbnail (fits 320×320): /api/images/<itemId>/<imageId>?size=thumb' }),
+  width: Type.Integer({ description: 'pixels, as displayed (EXIF orientation applied)' }),
+  height: Type.Integer(),
+  contentType: Enum(['image/jpeg', 'image/png', 'image/webp'] as const, { description: 'of the original, detected from its bytes' }),
+  size: Type.Integer({ description: 'bytes of the original' }),
+  position: Type.Integer({ description: 'order on the product page; the lowest is the main image' }),
+});
+
+export const RatingView = Type.Object({
+  average: Type.Number({ description: 'rating_sum / rating_count rounded to one decimal; 0 without reviews' }),
+  count: Type.Integer(),
 });
 
 export const ItemView = Type.Object({
@@ -83,7 +93,8 @@ export const ItemView = Type.Object({
   currency: Type.String(),
   stock: Type.Integer(),
   attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
-  images: Type.Array(ImageView),
+  images: Type.Array(ImageView, { description: 'in position order' }),
+  rating: RatingView,
   status: Enum(['active', 'hidden', 'deleted'] as const),
   version: Type.Integer({ minimum: 1 }),
   createdAt: Type.String({ format: 'date-time' }),
@@ -129,3 +140,49 @@ export const SellerView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
 });
 
+
+export const ImageParams = Type.Object({ id: Uuid, imageId: Uuid }, strict);
+
+export const UploadedImageView = ImageView;
+
+/**
+ * For the OpenAPI document only: the multipart parser leaves the body undefined and the route reads the
+ * file part itself. No `type`, so validation (which sees undefined) has nothing to check.
+ */
+export const UploadBody = Type.Unsafe<unknown>({
+  properties: { file: { type: 'string', format: 'binary', description: 'the image (any field name is accepted)' } },
+});
+
+export const CommentBody = Type.Object({
+  rating: Type.Integer({ minimum: 1, maximum: 5, description: 'whole stars, 1..5' }),
+  text: Type.String({ minLength: COMMENT_TEXT_MIN, maxLength: COMMENT_TEXT_MAX, description: `trimmed, ${COMMENT_TEXT_MIN}..${COMMENT_TEXT_MAX} characters` }),
+}, strict);
+
+export const PatchCommentBody = Type.Object({
+  rating: Type.Optional(CommentBody.properties.rating),
+  text: Type.Optional(CommentBody.properties.text),
+}, { ...strict, minProperties: 1 });
+
+export const CommentsQuery = Type.Object({
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
+  size: Type.Integer({ minimum: 1, maximum: COMMENT_PAGE_SIZE_MAX, default: COMMENT_PAGE_SIZE_DEFAULT }),
+});
+
+export const CommentView = Type.Object({
+  id: Uuid,
+  itemId: Uuid,
+  authorId: Uuid,
+  authorName: Type.String(),
+  rating: Type.Integer(),
+  text: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const CommentPageView = Type.Object({
+  total: Type.Integer(),
+  page: Type.Integer(),
+  size: Type.Integer(),
+  items: Type.Array(CommentView),
+  rating: RatingView,
+});

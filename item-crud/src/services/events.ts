@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ITEM_EVENTS_TOPIC, encodeItemEvent, type ItemEvent, type ItemEventType, type ItemImage, type ItemSnapshot } from '@shop/contracts';
+import {
+  COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, encodeCommentEvent, encodeItemEvent, ratingSummary,
+  type CommentEvent, type CommentEventType, type ItemEvent, type ItemEventType, type ItemImage, type ItemSnapshot,
+} from '@shop/contracts';
 import { injectTraceHeaders } from '@shop/kit';
+import type { CommentRecord } from '../repositories/comments.ts';
 import type { ItemRecord } from '../repositories/items.ts';
 import type { NewOutboxRow } from '../repositories/outbox.ts';
 
@@ -42,11 +46,42 @@ export function outboxRowFor(type: ItemEventType, row: ItemRecord): { row: NewOu
     data: toSnapshot(row),
   };
   encodeItemEvent(event); // throws on anything a consumer would reject
+  return {
+    event,
+    row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event as unknown as NewOutboxRow['payload'], headers: outboxHeaders() },
+  };
+}
+
+/**
+ * The outbox row of a review change on `comment-events`, keyed by the item id: the review, and the item's
+ * version and rating after the change (`item` is the item row as this transaction leaves it).
+ */
+export function commentOutboxRowFor(type: CommentEventType, comment: CommentRecord, item: ItemRecord): { row: NewOutboxRow; event: CommentEvent } {
+  const event: CommentEvent = {
+    id: randomUUID(),
+    type,
+    occurredAt: item.updatedAt.toISOString(),
+    source: EVENT_SOURCE,
+    data: {
+      id: comment.id,
+      itemId: item.id,
+      authorId: comment.authorId,
+      rating: comment.rating,
+      itemVersion: item.version,
+      ratingSummary: ratingSummary(item.ratingSum, item.ratingCount),
+    },
+  };
+  encodeCommentEvent(event); // throws on anything a consumer would reject
+  return {
+    event,
+    row: { eventId: event.id, topic: COMMENT_EVENTS_TOPIC, key: item.id, payload: event as unknown as NewOutboxRow['payload'], headers: outboxHeaders() },
+  };
+}
+
+/** The caller's trace context (so the consumers' spans continue the request's trace) and the content type. */
+function outboxHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(injectTraceHeaders())) if (typeof v === 'string') headers[k] = v;
   headers['content-type'] = 'application/json';
-  return {
-    event,
-    row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event as unknown as NewOutboxRow['payload'], headers },
-  };
+  return headers;
 }

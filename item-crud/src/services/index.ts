@@ -1,9 +1,16 @@
 import type { App } from '@shop/kit';
 import { CategoryRepository } from '../repositories/categories.ts';
+import { CommentRepository } from '../repositories/comments.ts';
+import { ImageStore } from '../repositories/image-store.ts';
+import { ImageRepository } from '../repositories/images.ts';
 import { ItemRepository } from '../repositories/items.ts';
 import { OutboxWriter } from '../repositories/outbox.ts';
+import { ProfileClient } from '../repositories/profiles.ts';
 import { SellerRepository } from '../repositories/sellers.ts';
 import { CategoryService } from './categories.ts';
+import { CommentService } from './comments.ts';
+import { ImageObjects, imageObjectMetrics } from './image-objects.ts';
+import { ImageService, imageMetrics, type ImageHooks, type ImageLimits } from './images.ts';
 import { ItemService, type ItemHooks } from './items.ts';
 import { SellerService } from './sellers.ts';
 
@@ -11,14 +18,38 @@ export interface CatalogServices {
   categories: CategoryService;
   items: ItemService;
   sellers: SellerService;
+  images: ImageService;
+  comments: CommentService;
 }
 
-/** Wires the repositories (on `app.shopDb`) into the services. */
-export function createServices(app: App, hooks: ItemHooks = {}): CatalogServices {
+export interface ServiceSettings {
+  bucket: string;
+  ssoUrl: string;
+  imageLimits: ImageLimits;
+  itemHooks?: ItemHooks;
+  imageHooks?: ImageHooks;
+}
+
+/** Wires the repositories (on `app.shopDb`, `app.minio`) into the services. */
+export function createServices(app: App, settings: ServiceSettings): CatalogServices {
   const sellerRepo = new SellerRepository(app.shopDb);
+  const itemRepo = new ItemRepository(app.shopDb);
+  const imageRepo = new ImageRepository(app.shopDb);
+  const outbox = new OutboxWriter();
+  const store = new ImageStore(app.minio, settings.bucket);
+  const log = app.log.child({ component: 'images' });
+  const imageObjects = new ImageObjects(store, log, imageObjectMetrics(app.metrics));
   const categories = new CategoryService(new CategoryRepository(app.shopDb));
   const items = new ItemService({
-    items: new ItemRepository(app.shopDb), sellers: sellerRepo, outbox: new OutboxWriter(), categories, hooks,
+    items: itemRepo, sellers: sellerRepo, outbox, categories, images: imageRepo, imageObjects, hooks: settings.itemHooks,
   });
-  return { categories, items, sellers: new SellerService(sellerRepo) };
+  const images = new ImageService({
+    items: itemRepo, images: imageRepo, store, objects: imageObjects, outbox, limits: settings.imageLimits,
+    metrics: imageMetrics(app.metrics), log, hooks: settings.imageHooks,
+  });
+  const comments = new CommentService({
+    comments: new CommentRepository(app.shopDb), items: itemRepo, outbox, profiles: new ProfileClient(settings.ssoUrl),
+    log: app.log.child({ component: 'comments' }),
+  });
+  return { categories, items, sellers: new SellerService(sellerRepo), images, comments };
 }

@@ -1,14 +1,17 @@
 import { HttpProblem, badRequest, forbidden, notFound, preconditionFailed, problemType } from '@shop/kit';
-import type { Identity, ItemEvent, ItemSnapshot } from '@shop/contracts';
+import type { Identity, ItemEvent } from '@shop/contracts';
+import type { ImageRecord, ImageRepository } from '../repositories/images.ts';
 import type { ItemChanges, ItemRecord, ItemRepository, Tx } from '../repositories/items.ts';
 import type { OutboxWriter } from '../repositories/outbox.ts';
 import type { SellerRepository } from '../repositories/sellers.ts';
 import type { CategoryService } from './categories.ts';
-import { outboxRowFor, toSnapshot } from './events.ts';
+import { outboxRowFor } from './events.ts';
+import type { ImageObjects } from './image-objects.ts';
 import { normalizePrice } from './price.ts';
 import { defaultDisplayName } from './sellers.ts';
+import { toItemView, type ItemView } from './views.ts';
 
-export type ItemView = ItemSnapshot;
+export type { ItemView };
 
 export interface ItemInput {
   name: string;
@@ -40,6 +43,9 @@ export interface ItemServiceDeps {
   sellers: SellerRepository;
   outbox: OutboxWriter;
   categories: CategoryService;
+  images: ImageRepository;
+  /** Removes the objects of images whose rows a committed change deleted. */
+  imageObjects: ImageObjects;
   hooks?: ItemHooks;
 }
 
@@ -82,7 +88,12 @@ const attributesOrThrow = (attributes: Record<string, unknown>): Record<string, 
   return attributes as Record<string, string | number>;
 };
 
-const canManage = (identity: Identity, row: ItemRecord) => identity.role === 'admin' || (identity.role === 'seller' && row.sellerId === identity.id);
+/** The item's seller or an admin. */
+export const canManage = (identity: Identity, row: { sellerId: string }) => identity.role === 'admin' || (identity.role === 'seller' && row.sellerId === identity.id);
+
+/** Deleted items are gone for everyone, hidden ones are seen by their seller and admins. */
+export const isVisible = (row: { sellerId: string; status: string }, viewer: Identity | null) =>
+  row.status === 'active' || (row.status === 'hidden' && viewer !== null && canManage(viewer, row));
 
 /** Items: the rules of who may change what, versions, and one outbox event per committed change. */
 export class ItemService {
@@ -111,16 +122,14 @@ export class ItemService {
       await this.#record(tx, 'item.created', created);
       return created;
     });
-    return toSnapshot(row);
+    return toItemView(row);
   }
 
-  /** A visible item: deleted ones are gone for everyone, hidden ones are seen by their seller and admins. */
+  /** A visible item (see isVisible). */
   async get(id: string, viewer: Identity | null): Promise<ItemView> {
     const row = await this.#d.items.findById(id);
-    if (!row || row.status === 'deleted' || (row.status === 'hidden' && !(viewer && canManage(viewer, row)))) {
-      throw notFound(`No item with id ${id}`);
-    }
-    return toSnapshot(row);
+    if (!row || !isVisible(row, viewer)) throw notFound(`No item with id ${id}`);
+    return toItemView(row);
   }
 
   async list(query: { sellerId?: string; page: number; size: number }, viewer: Identity | null): Promise<ItemPage> {
@@ -130,7 +139,7 @@ export class ItemService {
       (query.page - 1) * query.size,
       query.size,
     );
-    return { items: rows.map(toSnapshot), page: query.page, size: query.size, total };
+    return { items: rows.map(toItemView), page: query.page, size: query.size, total };
   }
 
   async update(identity: Identity, id: string, expectedVersion: number, patch: ItemPatch): Promise<ItemView> {
@@ -147,13 +156,23 @@ export class ItemService {
     if (patch.currency !== undefined) changes.currency = patch.currency;
     if (patch.stock !== undefined) changes.stock = patch.stock;
     if (patch.attributes !== undefined) changes.attributes = attributesOrThrow(patch.attributes);
-    return toSnapshot(await this.#change(id, expectedVersion, changes, 'item.updated'));
+    return toItemView(await this.#change(id, expectedVersion, changes, 'item.updated'));
   }
 
-  /** Soft delete: status deleted, version + 1; the event carries that final snapshot. Answers the new version. */
+  /**
+   * Soft delete: status deleted, version + 1, and the item's image rows deleted, in one transaction; the
+   * event carries that final snapshot (no images). After the commit the images' objects are removed.
+   * Answers the new version.
+   */
   async delete(identity: Identity, id: string, expectedVersion: number | null): Promise<number> {
     await this.#authorize(identity, id);
-    return (await this.#change(id, expectedVersion, { status: 'deleted' }, 'item.deleted')).version;
+    let removed: ImageRecord[] = [];
+    const row = await this.#change(id, expectedVersion, { status: 'deleted' }, 'item.deleted', async (tx, deleted) => {
+      removed = await this.#d.images.deleteAllOfItem(tx, id);
+      return { ...deleted, images: [] };
+    });
+    await this.#d.imageObjects.remove(removed);
+    return row.version;
   }
 
   async #authorize(identity: Identity, id: string): Promise<void> {
@@ -162,9 +181,13 @@ export class ItemService {
     if (!canManage(identity, row)) throw forbidden('Only the seller of this item or an admin may change it');
   }
 
-  async #change(id: string, expectedVersion: number | null, changes: ItemChanges, type: 'item.updated' | 'item.deleted'): Promise<ItemRecord> {
+  async #change(
+    id: string, expectedVersion: number | null, changes: ItemChanges, type: 'item.updated' | 'item.deleted',
+    alsoInTransaction?: (tx: Tx, row: ItemRecord) => Promise<ItemRecord>,
+  ): Promise<ItemRecord> {
     const updated = await this.#d.items.transaction(async (tx) => {
-      const row = await this.#d.items.updateIfVersion(tx, id, expectedVersion, changes);
+      let row = await this.#d.items.updateIfVersion(tx, id, expectedVersion, changes);
+      if (row && alsoInTransaction) row = await alsoInTransaction(tx, row);
       if (row) await this.#record(tx, type, row);
       return row;
     });

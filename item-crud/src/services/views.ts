@@ -1,0 +1,59 @@
+import { ratingSummary, type ItemSnapshot, type RatingSummary } from '@shop/contracts';
+import type { CommentRecord } from '../repositories/comments.ts';
+import type { ImageRecord } from '../repositories/images.ts';
+import type { ItemRecord } from '../repositories/items.ts';
+import { toSnapshot } from './events.ts';
+import type { ImageType } from './image-processing.ts';
+
+/** Where the facade serves an image: the original, and `?size=thumb` for the WebP thumbnail. */
+export const imageUrl = (itemId: string, imageId: string) => `/api/images/${itemId}/${imageId}`;
+export const imageThumbUrl = (itemId: string, imageId: string) => `${imageUrl(itemId, imageId)}?size=thumb`;
+
+export interface ImageView {
+  id: string;
+  url: string;
+  thumbUrl: string;
+  width: number;
+  height: number;
+  contentType: ImageType;
+  size: number;
+  position: number;
+}
+
+export function toImageView(image: ImageRecord): ImageView {
+  return {
+    id: image.id,
+    url: imageUrl(image.itemId, image.id),
+    thumbUrl: imageThumbUrl(image.itemId, image.id),
+    width: image.width,
+    height: image.height,
+    contentType: image.contentType as ImageType,
+    size: image.size,
+    position: image.position,
+  };
+}
+
+/** An item over HTTP: the event snapshot's fields, but images as URLs (never object keys) and the rating. */
+export type ItemView = Omit<ItemSnapshot, 'images'> & { images: ImageView[]; rating: RatingSummary };
+
+export function toItemView(row: ItemRecord): ItemView {
+  return { ...toSnapshot(row), images: row.images.map(toImageView), rating: ratingSummary(row.ratingSum, row.ratingCount) };
+}
+
+export interface CommentView {
+  id: string;
+  itemId: string;
+  authorId: string;
+  authorName: string;
+  rating: number;
+  text: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toCommentView(c: CommentRecord): CommentView {
+  return {
+    id: c.id, itemId: c.itemId, authorId: c.authorId, authorName: c.authorName, rating: c.rating, text: c.text,
+    createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+  };
+}
