@@ -59,3 +59,70 @@ export async function load({ url, headers = {}, connections, durationMs, warmupM
     p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)), statuses,
   };
 }
+
+export interface PlannedRequest {
+  origin: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface RateOptions {
+  /** Requests per second, sent on schedule whether or not earlier ones answered (open loop). */
+  rate: number;
+  durationMs: number;
+  warmupMs?: number;
+  /** The n-th request to send (called in order; cycle through a mix). */
+  next: (n: number) => PlannedRequest;
+}
+
+/**
+ * An open-loop generator at a fixed request rate. Latency is measured from each request's scheduled
+ * time, so a stall counts against every request it delays (no coordinated omission).
+ */
+export async function loadAtRate({ rate, durationMs, warmupMs = 1_000, next }: RateOptions): Promise<LoadResult> {
+  const pools = new Map<string, Pool>();
+  const pool = (origin: string) => {
+    let p = pools.get(origin);
+    if (!p) pools.set(origin, (p = new Pool(origin, { connections: 64, pipelining: 1 })));
+    return p;
+  };
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  const send = async (scheduled: number, req: PlannedRequest, record: boolean) => {
+    try {
+      const res = await pool(req.origin).request({ method: req.method ?? 'GET', path: req.path, headers: req.headers, body: req.body });
+      await res.body.dump();
+      if (!record) return;
+      latencies.push(performance.now() - scheduled);
+      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+    } catch {
+      if (record) errors++;
+    }
+  };
+  const phase = async (ms: number, record: boolean, offset: number) => {
+    const start = performance.now();
+    const total = Math.round((ms / 1000) * rate);
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const scheduled = start + (i * 1000) / rate;
+      const wait = scheduled - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(send(scheduled, next(offset + i), record));
+    }
+    await Promise.all(inflight);
+    return { total, seconds: (performance.now() - start) / 1000 };
+  };
+  const warm = Math.round((warmupMs / 1000) * rate);
+  await phase(warmupMs, false, 0);
+  const { seconds } = await phase(durationMs, true, warm);
+  await Promise.all([...pools.values()].map((p) => p.close()));
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    requests: latencies.length, errors, seconds: round(seconds), rps: Math.round(latencies.length / seconds),
+    p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)), statuses,
+  };
+}

@@ -24,6 +24,13 @@ export function upstreamStatus(error: unknown): 502 | 503 | 504 {
 /** Headers a client could use to pose as someone; identity only ever comes from a verified token. */
 const SPOOFABLE = /^x-(user|auth|role|identity)(-|$)/i;
 
+/**
+ * Request headers that concern only the client's connection to the proxy. `expect: 100-continue`
+ * (curl sends it for bodies over 1 MiB) was answered by Node already; forwarded, undici refuses the
+ * request and an upload would fail with 502.
+ */
+const HOP_BY_HOP = new Set(['expect']);
+
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'proxy', config, env });
   const { app, config: cfg } = service;
@@ -58,7 +65,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
         replyOptions: {
           rewriteRequestHeaders: (request, headers) => {
             const forwarded: Record<string, string | string[] | undefined> = { 'x-request-id': request.id };
-            for (const [name, value] of Object.entries(headers)) if (!SPOOFABLE.test(name)) forwarded[name] = value;
+            for (const [name, value] of Object.entries(headers)) if (!SPOOFABLE.test(name) && !HOP_BY_HOP.has(name)) forwarded[name] = value;
             forwarded['x-request-id'] = request.id;
             // The proxy is the edge: the client address is its socket peer, never a header it sent.
             forwarded['x-forwarded-for'] = request.ip;

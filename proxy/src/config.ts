@@ -11,8 +11,12 @@ export const config = Type.Object({
   FACADE_URL: urlConfig(),
   /** An upstream that has not answered by then gets the client a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
-  /** Largest image upload (multipart) the proxy lets through; every other body is capped by BODY_LIMIT_BYTES. */
-  UPLOAD_BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
+  /**
+   * Largest image upload request (multipart) the proxy lets through; every other body is capped by
+   * BODY_LIMIT_BYTES. item-crud caps the file itself at 10 MiB; the 64 KiB on top are the multipart
+   * framing, so a file of exactly 10 MiB gets through.
+   */
+  UPLOAD_BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024 + 64 * 1024, minimum: 1024 }),
   /** Requests per client (user id when signed in, otherwise address) per window. */
   RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),

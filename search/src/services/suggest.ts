@@ -20,7 +20,7 @@ interface ItemDoc { id: string; name: string; status?: string }
 interface CategoryDoc { slug: string; nameRu: string; nameEn: string }
 
 /** The text as typed and, when it reads as the other layout, re-typed (both lowercased, normalized). */
-function variants(q: string): string[] {
+export function variants(q: string): string[] {
   const typed = normalizeText(q).toLowerCase();
   const other = switchLayout(typed);
   return other && other !== typed ? [typed, other] : [typed];
@@ -61,6 +61,14 @@ function categoryRequest(prefix: string): estypes.MsearchMultisearchBody {
   };
 }
 
+/** The `_msearch` body for the prefixes: per prefix, the item request then the category request. */
+export function suggestSearches(prefixes: string[], itemsAlias: string, categoriesIndex: string): estypes.MsearchRequestItem[] {
+  return prefixes.flatMap((prefix) => [
+    { index: itemsAlias }, itemRequest(prefix),
+    { index: categoriesIndex, ignore_unavailable: true }, categoryRequest(prefix),
+  ]);
+}
+
 type CompletionOption<T> = { text: string; _id?: string; _source?: T };
 function completions<T>(res: estypes.MsearchResponseItem<unknown> | undefined): CompletionOption<T>[] {
   if (!res || 'error' in res) return [];
@@ -86,11 +94,7 @@ export class SuggestService {
   async suggest(q: string): Promise<Suggestion[]> {
     if (words(q).join('').length < SUGGEST_MIN_CHARS) return [];
     const prefixes = variants(q);
-    const searches: estypes.MsearchRequestItem[] = [];
-    for (const prefix of prefixes) {
-      searches.push({ index: this.#itemsAlias }, itemRequest(prefix));
-      searches.push({ index: this.#categoriesIndex, ignore_unavailable: true }, categoryRequest(prefix));
-    }
+    const searches = suggestSearches(prefixes, this.#itemsAlias, this.#categoriesIndex);
     const [es, popular] = await Promise.all([
       this.#es.msearch<unknown>({ searches }),
       Promise.all(prefixes.map((p) => this.#popular.complete(p, SUGGEST_LIMITS.query))).catch((err: Error) => {
