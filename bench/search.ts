@@ -74,7 +74,7 @@ try {
     const path = `/api/search?${queryString(m)}`;
     const res = (await (await fetch(`${NO_CACHE.search}${path}`)).json()) as { total: number; correction?: unknown };
     if (!res.total || res.correction) continue;
-    searches.push({ path, esBody: JSON.stringify(buildSearch(params, params.q ? planner.plan(params.q) : undefined)) });
+    searches.push({ path, esBody: JSON.stringify(buildSearch(params, params.q ? await planner.plan(params.q) : undefined)) });
   }
   if (!searches.length) throw new Error('no query of the mix finds anything: is the demo catalog loaded (./make.sh up)?');
   const suggests = PREFIXES.map((q) => ({

@@ -1,5 +1,6 @@
 import { createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
+import { Lemmatizer } from './lemmas.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { PopularQueries } from './services/popular.ts';
 import { SearchService } from './services/search.ts';
@@ -34,7 +35,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
 
   const popular = new PopularQueries(app.redis, cfg.SEARCH_REDIS_PREFIX);
   registerSearchRoutes(app, {
-    search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules),
+    search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules, new Lemmatizer(app.es, cfg.ITEMS_ALIAS)),
     suggest: new SuggestService({
       es: app.es, itemsAlias: cfg.ITEMS_ALIAS, categoriesIndex: cfg.CATEGORIES_INDEX, popular,
       onPopularError: (err) => app.log.debug({ err }, 'popular queries unavailable'),

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MAX_GROUP_SIZE, SynonymError, SynonymFile, expand, parseSynonyms } from './synonyms.ts';
+import { MAX_GROUP_SIZE, SynonymError, SynonymFile, expand, parseSynonyms, stemIndex } from './synonyms.ts';
 
 const RULES = parseSynonyms(`
 # comment
@@ -60,4 +60,15 @@ test('the file is re-read when it changes; a broken edit keeps the previous rule
   } finally {
     source.stop();
   }
+});
+
+test('with stems, an entry matches any form of its words', async () => {
+  const stems: Record<string, string[]> = { палатки: ['палатка'], палатка: ['палатка'], чугунная: ['чугунный'], чугунный: ['чугунный'], сковорода: ['сковорода'] };
+  const rules = parseSynonyms('палатка, tent\nчугунный, cast iron\n');
+  const stemmer = async (w: string[]) => w.map((x) => stems[x] ?? [x]);
+  const index = await stemIndex(rules, stemmer);
+  const query = ['палатки', 'чугунная', 'сковорода'];
+  const units = expand(query, rules, { index, stems: await stemmer(query) });
+  assert.deepEqual(units.map((u) => u.alternatives), [[['tent']], [['cast', 'iron']], []]);
+  assert.deepEqual(expand(query, rules).map((u) => u.alternatives.length), [0, 0, 0], 'without stems only the exact form matches');
 });

@@ -70,21 +70,55 @@ export interface QueryUnit {
   alternatives: string[][];
 }
 
-/** Splits the words into units, longest synonym entry first ("running shoes" before "running"). */
-export function expand(queryWords: string[], rules: SynonymRules): QueryUnit[] {
+/** The rules by word stems: entries indexed by the stems of their first word. */
+export interface StemIndex {
+  entries: { stems: string[][]; alternatives: string[][] }[];
+  byFirst: Map<string, number[]>;
+}
+
+/** Stems every entry of the rules (one call for all their words). */
+export async function stemIndex(rules: SynonymRules, stemmer: (words: string[]) => Promise<string[][]>): Promise<StemIndex> {
+  const keys = [...rules.map.keys()];
+  const all = [...new Set(keys.flatMap((k) => k.split(' ')))];
+  const stems = new Map((await stemmer(all)).map((s, i) => [all[i]!, s]));
+  const index: StemIndex = { entries: [], byFirst: new Map() };
+  keys.forEach((key, n) => {
+    const entry = { stems: key.split(' ').map((w) => stems.get(w) ?? [w]), alternatives: rules.map.get(key)! };
+    index.entries.push(entry);
+    for (const s of entry.stems[0]!) index.byFirst.set(s, [...(index.byFirst.get(s) ?? []), n]);
+  });
+  return index;
+}
+
+const meets = (a: string[], b: string[]) => a.some((x) => b.includes(x));
+
+/**
+ * Splits the words into units, longest synonym entry first ("running shoes" before "running"). With
+ * stems, an entry matches any form of its words ("палатки" meets "палатка, tent").
+ */
+export function expand(queryWords: string[], rules: SynonymRules, stemmed?: { stems: string[][]; index: StemIndex }): QueryUnit[] {
   const units: QueryUnit[] = [];
   for (let i = 0; i < queryWords.length;) {
-    let matched = false;
-    for (let n = Math.min(rules.longest, queryWords.length - i); n >= 1 && !matched; n--) {
-      const slice = queryWords.slice(i, i + n);
-      const alternatives = rules.map.get(slice.join(' '));
-      if (alternatives && (n > 1 || alternatives.length)) {
-        units.push({ words: slice, alternatives });
-        i += n;
-        matched = true;
+    let best: { n: number; alternatives: string[][] } | undefined;
+    for (let n = Math.min(rules.longest, queryWords.length - i); n >= 1 && !best; n--) {
+      const alternatives = rules.map.get(queryWords.slice(i, i + n).join(' '));
+      if (alternatives?.length) best = { n, alternatives };
+    }
+    if (stemmed) {
+      const candidates = new Set(stemmed.stems[i]!.flatMap((s) => stemmed.index.byFirst.get(s) ?? []));
+      for (const c of candidates) {
+        const entry = stemmed.index.entries[c]!;
+        const n = entry.stems.length;
+        if (n <= (best?.n ?? 0) || i + n > queryWords.length) continue;
+        if (entry.stems.every((s, j) => meets(s, stemmed.stems[i + j]!))) best = { n, alternatives: entry.alternatives };
       }
     }
-    if (!matched) units.push({ words: [queryWords[i++]!], alternatives: [] });
+    if (best) {
+      units.push({ words: queryWords.slice(i, i + best.n), alternatives: best.alternatives });
+      i += best.n;
+    } else {
+      units.push({ words: [queryWords[i++]!], alternatives: [] });
+    }
   }
   return units;
 }

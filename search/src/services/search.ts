@@ -16,7 +16,8 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { HttpProblem } from '@shop/kit';
 import { PRICE_RANGES, buildProbe, buildSearch, type SearchParams, type TextPlan } from '../query.ts';
-import { expand, type QueryUnit, type SynonymRules } from '../synonyms.ts';
+import type { Lemmatizer } from '../lemmas.ts';
+import { expand, stemIndex, type QueryUnit, type StemIndex, type SynonymRules } from '../synonyms.ts';
 import { normalizeText, switchLayout, words } from '../text.ts';
 
 export type Step = 'strict' | 'layout' | 'typo' | 'layout_typo' | 'relaxed';
@@ -55,26 +56,47 @@ export class SearchService {
   readonly #es: Client;
   readonly #alias: string;
   readonly #synonyms: () => SynonymRules;
+  readonly #lemmas: Lemmatizer | undefined;
+  #stemIndex: { rules: SynonymRules; index: Promise<StemIndex> } | undefined;
 
-  constructor(es: Client, alias: string, synonyms: () => SynonymRules) {
+  constructor(es: Client, alias: string, synonyms: () => SynonymRules, lemmas?: Lemmatizer) {
     this.#es = es;
     this.#alias = alias;
     this.#synonyms = synonyms;
+    this.#lemmas = lemmas;
   }
 
-  plan(text: string, mode: TextPlan['mode'] = 'strict'): TextPlan | undefined {
+  /** The rules' stem index, built once per version of the rules (again after a failure). */
+  #index(rules: SynonymRules): Promise<StemIndex> | undefined {
+    if (!this.#lemmas) return undefined;
+    if (this.#stemIndex?.rules !== rules) {
+      const index = stemIndex(rules, (w) => this.#lemmas!.stems(w));
+      this.#stemIndex = { rules, index };
+      index.catch(() => {
+        if (this.#stemIndex?.index === index) this.#stemIndex = undefined;
+      });
+    }
+    return this.#stemIndex.index;
+  }
+
+  /** The words of `text` in units, synonyms matched on any form of the words. */
+  async plan(text: string, mode: TextPlan['mode'] = 'strict'): Promise<TextPlan | undefined> {
     const w = words(text);
-    return w.length ? { text: normalizeText(text), units: expand(w, this.#synonyms()), mode } : undefined;
+    if (!w.length) return undefined;
+    const rules = this.#synonyms();
+    const index = this.#index(rules);
+    const stemmed = index && this.#lemmas ? { index: await index, stems: await this.#lemmas.stems(w) } : undefined;
+    return { text: normalizeText(text), units: expand(w, rules, stemmed), mode };
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
-    const strict = p.q ? this.plan(p.q) : undefined;
+    const strict = p.q ? await this.plan(p.q) : undefined;
     // A query of punctuation only ("*", "\"") asks for nothing: it finds nothing (it does not browse).
     if (p.q && !strict) return emptyResult(p);
     const first = await this.#run(p, strict);
     if (!strict || first.total > 0) return first;
 
-    const candidates = this.#fallbacks(strict);
+    const candidates = await this.#fallbacks(strict);
     if (!candidates.length) return first;
     const probes = await this.#msearch(candidates.map((c) => ({ body: buildProbe(p, c.plan), suggestFor: c.plan.mode === 'fuzzy' ? c.plan.text : undefined })));
     const index = probes.findIndex((r) => total(r) > 0);
@@ -92,9 +114,9 @@ export class SearchService {
     return { ...result, didYouMean: corrected, correction: { step, query: corrected } };
   }
 
-  #fallbacks(strict: TextPlan): Candidate[] {
+  async #fallbacks(strict: TextPlan): Promise<Candidate[]> {
     const layoutText = switchLayout(strict.text);
-    const layout = layoutText ? this.plan(layoutText) : undefined;
+    const layout = layoutText ? await this.plan(layoutText) : undefined;
     const list: Candidate[] = [];
     if (layout) list.push({ step: 'layout', plan: layout });
     list.push({ step: 'typo', plan: { ...strict, mode: 'fuzzy' } });
