@@ -84,4 +84,48 @@ for (let s = 1; s <= SELLERS; s++) {
   };
   await Promise.all(Array.from({ length: 8 }, worker));
 }
-console.log(JSON.stringify({ created, alreadyThere: skipped, categories: cats.length, sellers: SELLERS, seconds: Math.round((performance.now() - started) / 100) / 10 }));
+
+// A few items of every seller get a picture (a generated PNG, uploaded like a seller would) and
+// reviews from three demo customers, so product pages, thumbnails and ratings have something to show.
+const IMAGES_PER_SELLER = Number(process.env.SEED_IMAGES_PER_SELLER ?? 6);
+const COLORS = ['#e63946', '#457b9d', '#2a9d8f', '#f4a261', '#6d597a', '#264653'];
+const REVIEWS = [
+  { rating: 5, text: 'Отличная вещь, полностью соответствует описанию. Рекомендую!' },
+  { rating: 4, text: 'Good value for the price, delivery was fast.' },
+  { rating: 3, text: 'Нормально, но ожидал немного большего.' },
+];
+const customers = await Promise.all([1, 2, 3].map(async (i) => {
+  const email = `demo-customer-${i}@shop.example`;
+  const reg = await call('/api/auth/register', { method: 'POST', body: { email, password: PASSWORD, name: `Покупатель ${i}`, role: 'customer' } });
+  if (reg.status !== 201 && reg.status !== 409) throw new Error(`register ${email}: ${reg.status}`);
+  const login = await call('/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
+  const me = await call('/api/auth/me', { token: login.body.accessToken });
+  return { token: login.body.accessToken as string, id: me.body.id as string };
+}));
+const { default: sharp } = await import('sharp');
+let images = 0;
+let reviews = 0;
+for (let s = 1; s <= SELLERS; s++) {
+  const { token, id } = await sellerToken(s);
+  const list = await call(`/api/items?sellerId=${id}&page=1&size=${IMAGES_PER_SELLER}`);
+  for (const [k, item] of (list.body.items as { id: string; brand: string; images: unknown[] }[]).entries()) {
+    if (!item.images.length) {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="100%" height="100%" fill="${COLORS[(s + k) % COLORS.length]}"/><text x="50%" y="50%" font-size="96" fill="white" text-anchor="middle" font-family="sans-serif">${item.brand.replace(/[<&>]/g, '')}</text></svg>`;
+      const png = await sharp(Buffer.from(svg)).png().toBuffer();
+      const form = new FormData();
+      form.append('file', new Blob([png], { type: 'image/png' }), 'demo.png');
+      const res = await fetch(`${API}/api/items/${item.id}/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      if (res.status !== 201) throw new Error(`upload to ${item.id}: ${res.status} ${await res.text()}`);
+      images++;
+    }
+    const existing = await call(`/api/items/${item.id}/comments?size=50`);
+    const authors = new Set((existing.body.items as { authorId: string }[]).map((c) => c.authorId));
+    for (const [c, customer] of customers.entries()) {
+      if (authors.has(customer.id) || (k + c) % 2 === 1) continue;
+      const res = await call(`/api/items/${item.id}/comments`, { method: 'POST', token: customer.token, body: REVIEWS[(k + c) % REVIEWS.length] });
+      if (res.status !== 201) throw new Error(`review of ${item.id}: ${res.status} ${JSON.stringify(res.body)}`);
+      reviews++;
+    }
+  }
+}
+console.log(JSON.stringify({ created, alreadyThere: skipped, images, reviews, categories: cats.length, sellers: SELLERS, seconds: Math.round((performance.now() - started) / 100) / 10 }));
