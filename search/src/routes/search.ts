@@ -85,7 +85,8 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
       if (hit) return { value: JSON.parse(hit) as T, hit: true };
     }
     const value = await compute();
-    if (cacheTtlMs > 0 && store(value)) await app.redis.set(key, JSON.stringify(value), 'PX', cacheTtlMs).catch(() => undefined);
+    // Not awaited: the answer does not wait for the cache write (a lost write is only a later miss).
+    if (cacheTtlMs > 0 && store(value)) app.redis.set(key, JSON.stringify(value), 'PX', cacheTtlMs).catch(() => undefined);
     return { value, hit: false };
   }
 

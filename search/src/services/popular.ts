@@ -5,7 +5,7 @@
  */
 import type { App } from '@shop/kit';
 
-type Redis = Pick<App['redis'], 'eval' | 'zrangeBuffer' | 'zmscore'>;
+type Redis = Pick<App['redis'], 'eval'>;
 
 /** The two keys under a prefix (`search` in production; tests use their own). */
 export const popularKeys = (prefix: string) => ({ counts: `${prefix}:popular:counts`, lex: `${prefix}:popular:lex` });
@@ -31,6 +31,13 @@ end
 return n
 `;
 
+/** Members of the lexicographic set in [ARGV[1], ARGV[2]] (up to 200) and their counts. */
+const COMPLETE = `
+local members = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYLEX', 'LIMIT', 0, 200)
+if #members == 0 then return {{}, {}} end
+return {members, redis.call('ZMSCORE', KEYS[2], unpack(members))}
+`;
+
 export class PopularQueries {
   readonly #redis: Redis;
   readonly #keys: ReturnType<typeof popularKeys>;
@@ -45,14 +52,11 @@ export class PopularQueries {
     await this.#redis.eval(RECORD, 2, this.#keys.counts, this.#keys.lex, query, POPULAR_MAX_ENTRIES);
   }
 
-  /** The most searched queries starting with `prefix`, most frequent first. */
+  /** The most searched queries starting with `prefix`, most frequent first (one round trip). */
   async complete(prefix: string, limit: number): Promise<string[]> {
     if (!prefix) return [];
-    const start = Buffer.from(`[${prefix}`);
     const end = Buffer.concat([Buffer.from(`[${prefix}`), Buffer.from([0xff])]);
-    const members = (await this.#redis.zrangeBuffer(this.#keys.lex, start, end, 'BYLEX', 'LIMIT', 0, 200)).map((b) => b.toString());
-    if (!members.length) return [];
-    const counts = await this.#redis.zmscore(this.#keys.counts, ...members);
+    const [members, counts] = (await this.#redis.eval(COMPLETE, 2, this.#keys.lex, this.#keys.counts, `[${prefix}`, end)) as [string[], string[]];
     return members
       .map((m, i) => ({ m, n: Number(counts[i] ?? 0) }))
       .filter((e) => e.n >= POPULAR_MIN_COUNT)
