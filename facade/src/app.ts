@@ -1,9 +1,15 @@
-import { ITEM_EVENTS_TOPIC } from '@shop/contracts';
 import { createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
+import { facadePlugin } from './plugins/facade.ts';
+import { imageRoutes } from './routes/images.ts';
+import { productRoutes } from './routes/products.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'facade', config, env });
-  await registerClients(service.app, 'facade', service.config, [ITEM_EVENTS_TOPIC]);
+  const { app, config: cfg } = service;
+  await registerClients(app, 'facade', cfg, [cfg.ITEM_EVENTS_TOPIC, cfg.COMMENT_EVENTS_TOPIC]);
+  await app.register(facadePlugin, { config: cfg });
+  await app.register(productRoutes, { products: app.facade.products });
+  await app.register(imageRoutes, { images: app.facade.images, metrics: app.facade.metrics });
   return service;
 }

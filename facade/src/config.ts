@@ -1,4 +1,7 @@
-import { Type, baseConfig, elasticsearchConfig, kafkaConfig, minioConfig, portConfig, redisConfig, urlConfig } from '@shop/kit';
+import { COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC } from '@shop/contracts';
+import { Type, type Static, baseConfig, elasticsearchConfig, kafkaConfig, minioConfig, portConfig, redisConfig, urlConfig } from '@shop/kit';
+
+const topicName = (fallback: string) => Type.String({ default: fallback, pattern: '^[A-Za-z0-9._-]{1,249}$' });
 
 export const config = Type.Object({
   ...baseConfig,
@@ -8,4 +11,18 @@ export const config = Type.Object({
   ...minioConfig,
   ...kafkaConfig,
   ITEM_CRUD_URL: urlConfig(),
+  /** The alias the ETL keeps pointing at the current items index (related items come from it). */
+  ITEMS_ALIAS: Type.String({ default: 'items', pattern: '^[a-z0-9][a-z0-9._-]{0,200}$' }),
+  /** Lifetime of a cached product page; events invalidate it sooner. 0 turns the cache off (every answer is a bypass). */
+  PRODUCT_CACHE_TTL_MS: Type.Integer({ default: 60_000, minimum: 0 }),
+  /** Lifetime of a cached degraded page (one with `missing` parts): short, so a recovered source shows up soon. 0: never cached. */
+  PRODUCT_DEGRADED_TTL_MS: Type.Integer({ default: 5_000, minimum: 0 }),
+  /** Consumer group of the cache invalidation (one group for all facade instances: each event deletes a shared Redis key once). */
+  FACADE_GROUP_ID: Type.String({ default: 'facade', minLength: 1, maxLength: 200 }),
+  ITEM_EVENTS_TOPIC: topicName(ITEM_EVENTS_TOPIC),
+  COMMENT_EVENTS_TOPIC: topicName(COMMENT_EVENTS_TOPIC),
+  /** Run the invalidation consumer in this instance. */
+  INVALIDATION_ENABLED: Type.Boolean({ default: true }),
 });
+
+export type FacadeConfig = Static<typeof config>;

@@ -1,0 +1,40 @@
+import { Type, type App } from '@shop/kit';
+import type { ProductService } from '../services/products.ts';
+
+const tags = ['products'];
+
+const Params = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+const Rating = Type.Object({ average: Type.Number(), count: Type.Integer() });
+const Open = { additionalProperties: true } as const;
+
+/** Documentation of the page; the answer itself is the cached JSON text, sent as is. */
+const ProductPage = Type.Object({
+  item: Type.Object({ id: Type.String(), sellerId: Type.String(), version: Type.Integer() }, { ...Open, description: 'the item as GET /api/items/:id gives it' }),
+  seller: Type.Union([Type.Object({ id: Type.String() }, { ...Open, description: 'GET /api/sellers/:id' }), Type.Null()]),
+  images: Type.Array(Type.Object({
+    id: Type.String(), url: Type.String(), thumbUrl: Type.String(),
+    width: Type.Optional(Type.Integer()), height: Type.Optional(Type.Integer()),
+  })),
+  rating: Rating,
+  comments: Type.Array(Type.Object({ id: Type.String() }, Open), { description: 'the newest, up to 5' }),
+  related: Type.Array(Type.Object({
+    id: Type.String(), name: Type.String(), brand: Type.String(), category: Type.String(), price: Type.String(), currency: Type.String(),
+    rating: Rating, image: Type.Union([Type.String(), Type.Null()], { description: 'thumbnail URL' }),
+  }), { description: 'up to 8 similar active items (Elasticsearch more_like_this)' }),
+  missing: Type.Optional(Type.Array(Type.String({ enum: ['seller', 'comments', 'related'] }), { description: 'parts that could not be read this time' })),
+});
+
+export async function productRoutes(app: App, { products }: { products: ProductService }): Promise<void> {
+  app.get('/api/products/:id', {
+    schema: {
+      tags,
+      summary: 'The product page: item, seller, images, rating, latest comments, related items (cached; X-Cache: hit|miss|bypass)',
+      params: Params,
+      // The handler sends the cached JSON text itself (no re-serialization); the schema documents it.
+      response: { 200: Type.Unsafe<string>(ProductPage) },
+    },
+  }, async (request, reply) => {
+    const { json, cache } = await products.get(request.params.id.toLowerCase(), request.id);
+    return reply.header('x-cache', cache).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
+  });
+}
