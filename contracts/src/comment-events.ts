@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { Validation } from './item-events.ts';
+import { decodeJson, encodeJson, type Validation } from './codec.ts';
 
 /**
  * Topic `comment-events` (3 partitions), key = item id (one item's review changes stay in order).
@@ -72,20 +72,7 @@ export function validateCommentEvent(value: unknown): Validation<CommentEvent> {
 }
 
 /** Decodes and validates the bytes of a Kafka message value. */
-export function decodeCommentEvent(bytes: Buffer | null): Validation<CommentEvent> {
-  if (!bytes || bytes.length === 0) return { ok: false, errors: ['empty message value'] };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    return { ok: false, errors: [`not JSON: ${(err as Error).message}`] };
-  }
-  return validateCommentEvent(parsed);
-}
+export const decodeCommentEvent = (bytes: Buffer | null): Validation<CommentEvent> => decodeJson(bytes, validateCommentEvent);
 
 /** Encodes an event after validating it: producers never publish what consumers would reject. */
-export function encodeCommentEvent(event: CommentEvent): Buffer {
-  const result = validateCommentEvent(event);
-  if (!result.ok) throw new Error(`invalid comment event: ${result.errors.join('; ')}`);
-  return Buffer.from(JSON.stringify(event));
-}
+export const encodeCommentEvent = (event: CommentEvent): Buffer => encodeJson(event, validateCommentEvent, 'comment event');

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { decodeJson, encodeJson, type Validation } from './codec.ts';
 
 export const ITEM_EVENTS_TOPIC = 'item-events';
 export const ITEM_EVENTS_DLQ_TOPIC = 'item-events.dlq';
@@ -67,7 +68,7 @@ export type ItemEventType = (typeof ITEM_EVENT_TYPES)[number];
 
 const compiled = TypeCompiler.Compile(ItemEvent);
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+export type { Validation };
 
 /** Checks a decoded value against the envelope schema, including cross-field rules. */
 export function validateItemEvent(value: unknown): Validation<ItemEvent> {
@@ -83,20 +84,7 @@ export function validateItemEvent(value: unknown): Validation<ItemEvent> {
 }
 
 /** Decodes and validates the bytes of a Kafka message value. */
-export function decodeItemEvent(bytes: Buffer | null): Validation<ItemEvent> {
-  if (!bytes || bytes.length === 0) return { ok: false, errors: ['empty message value'] };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    return { ok: false, errors: [`not JSON: ${(err as Error).message}`] };
-  }
-  return validateItemEvent(parsed);
-}
+export const decodeItemEvent = (bytes: Buffer | null): Validation<ItemEvent> => decodeJson(bytes, validateItemEvent);
 
 /** Encodes an event after validating it: producers never publish what consumers would reject. */
-export function encodeItemEvent(event: ItemEvent): Buffer {
-  const result = validateItemEvent(event);
-  if (!result.ok) throw new Error(`invalid item event: ${result.errors.join('; ')}`);
-  return Buffer.from(JSON.stringify(event));
-}
+export const encodeItemEvent = (event: ItemEvent): Buffer => encodeJson(event, validateItemEvent, 'item event');
