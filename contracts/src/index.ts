@@ -1,3 +1,4 @@
 export * from './item-events.ts';
 export * from './comment-events.ts';
 export * from './auth.ts';
+export * from './text.ts';

@@ -2,7 +2,7 @@
 // Elasticsearch and MinIO and the running item-crud and sso (addresses from the environment,
 // loopback defaults). Every app gets its own consumer group, so the running facade is undisturbed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client as MinioClient } from 'minio';
 import type { App } from '@shop/kit';
 import { buildService } from '../src/app.ts';
+import { sleep, ssoPost, waitFor } from '../../test/support.ts';
 
 export { png } from './png.ts';
 
@@ -29,26 +30,8 @@ export const FACADE_URL = process.env.FACADE_URL ?? 'http://127.0.0.1:8085';
 export const PROXY_URL = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
 export const PASSWORD = 'facade test password';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep, waitFor };
 
-/** Polls `fn` until it returns a truthy value (returned), failing after `timeoutMs` with the last value or error. */
-export async function waitFor<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** The service's environment: loopback infrastructure, quiet logs, a private consumer group, plus `extra`. */
 export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
@@ -95,17 +78,7 @@ export async function metric(app: App, name: string, labels: Record<string, stri
 
 export interface User { id: string; email: string; token: string; auth: { authorization: string } }
 
-/** Our sign-ins come from a random 10.x address (the sso trusts X-Forwarded-For from loopback), so other suites' failures do not throttle them. */
-const CLIENT_IP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-
-async function ssoCall<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${SSO_URL}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP }, body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`sso ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const ssoCall = <T>(path: string, body: unknown) => ssoPost<T>(SSO_URL, path, body);
 
 export async function newSeller(label = 'seller', role: 'seller' | 'customer' = 'seller'): Promise<User> {
   const email = `facade-${label}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}@test.example`;

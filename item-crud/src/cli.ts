@@ -12,7 +12,7 @@
 // Exit codes: 0 done, 1 failed (some removals failed), 64 usage error, 78 bad configuration.
 import { parseArgs } from 'node:util';
 import { Client } from 'minio';
-import { ConfigError, createLogger, loadConfig } from '@shop/kit';
+import { UsageError, createLogger, loadConfig, printJson, runCli } from '@shop/kit';
 import { cliConfig } from './config.ts';
 import { createDb } from './db.ts';
 import { ImageStore } from './repositories/image-store.ts';
@@ -25,9 +25,6 @@ const USAGE = `usage:
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DEFAULT_GRACE_MINUTES = 60;
 
-class UsageError extends Error {}
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,25 +56,11 @@ async function main(argv: string[]): Promise<number> {
       { graceMs: minutes * 60_000, dryRun: values['dry-run'], itemId: values.item },
     );
     if (report.failed.length > 0) log.error({ failed: report.failed }, 'some orphan objects could not be removed');
-    print({ ok: report.failed.length === 0, dryRun: values['dry-run'] ?? false, bucket: cfg.MINIO_BUCKET, olderThanMinutes: minutes, ...report });
+    printJson({ ok: report.failed.length === 0, dryRun: values['dry-run'] ?? false, bucket: cfg.MINIO_BUCKET, olderThanMinutes: minutes, ...report });
     return report.failed.length === 0 ? 0 : 1;
   } finally {
     await db.$disconnect().catch(() => undefined);
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError) {
-    console.error(`${err.message}\n${USAGE}`);
-    process.exitCode = 64;
-  } else if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exitCode = 78;
-  } else {
-    print({ ok: false, error: (err as Error).message });
-    console.error(err);
-    process.exitCode = 1;
-  }
-}
+await runCli(() => main(process.argv.slice(2)), USAGE);

@@ -1,7 +1,7 @@
 // Shared set-up of the item-crud integration tests: the app built in-process against the real
 // PostgreSQL and Kafka, real access tokens from the running sso, a Kafka tap on item-events.
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
@@ -9,6 +9,7 @@ import { Client as MinioClient } from 'minio';
 import pg from 'pg';
 import type { App } from '@shop/kit';
 import { buildService, type BuildOptions } from '../src/app.ts';
+import { ssoPost } from '../../test/support.ts';
 
 export const DATABASE_URL = process.env.DATABASE_URL_SHOP ?? 'postgresql://shop:shop@127.0.0.1:5432/shop';
 export const DATABASE_URL_SSO = process.env.DATABASE_URL_SSO ?? 'postgresql://shop:shop@127.0.0.1:5432/sso';
@@ -45,20 +46,7 @@ export interface User {
   auth: { authorization: string };
 }
 
-/**
- * A client address of this test process: the sso trusts X-Forwarded-For from loopback (it sits behind
- * the proxy), so our sign-ins are not throttled by failed ones other suites made from 127.0.0.1.
- */
-const CLIENT_IP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-
-async function ssoCall<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${SSO_URL}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP }, body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`sso ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const ssoCall = <T>(path: string, body: unknown) => ssoPost<T>(SSO_URL, path, body);
 
 async function login(email: string): Promise<string> {
   return (await ssoCall<{ accessToken: string }>('/api/auth/login', { email, password: PASSWORD })).accessToken;

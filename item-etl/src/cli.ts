@@ -17,7 +17,7 @@
 // running, 78 bad configuration.
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
-import { ConfigError, createLogger, loadConfig } from '@shop/kit';
+import { UsageError, createLogger, loadConfig, printJson, runCli } from '@shop/kit';
 import pg from 'pg';
 import { cliConfig } from './config.ts';
 import { IndexLifecycle } from './index/lifecycle.ts';
@@ -33,9 +33,6 @@ const USAGE = `usage:
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-class UsageError extends Error {}
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -68,14 +65,14 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'rebuild') {
       try {
         const report = await rebuild({ lifecycle, catalog, documents, log }, { bulkMaxDocs: cfg.BULK_MAX_DOCS, graceMs, keepOld: values['keep-old'] });
-        print({ ok: true, ...report });
+        printJson({ ok: true, ...report });
         return 0;
       } catch (err) {
         if (err instanceof RebuildBusyError) {
-          print({ ok: false, error: err.message });
+          printJson({ ok: false, error: err.message });
           return 75;
         }
-        print({ ok: false, error: (err as Error).message, failed: (err as { failed?: unknown }).failed });
+        printJson({ ok: false, error: (err as Error).message, failed: (err as { failed?: unknown }).failed });
         return 1;
       }
     }
@@ -83,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       repair: values.repair, scope: values.seller ? { sellerId: values.seller } : {}, bulkMaxDocs: cfg.BULK_MAX_DOCS,
     });
     const differences = report.counts.missing + report.counts.stale + report.counts.extra;
-    print({ ok: values.repair ? report.repaired!.failed.length === 0 : differences === 0, ...report });
+    printJson({ ok: values.repair ? report.repaired!.failed.length === 0 : differences === 0, ...report });
     if (values.repair) return report.repaired!.failed.length === 0 ? 0 : 1;
     return differences === 0 ? 0 : 1;
   } finally {
@@ -92,18 +89,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError) {
-    console.error(`${err.message}\n${USAGE}`);
-    process.exitCode = 64;
-  } else if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exitCode = 78;
-  } else {
-    print({ ok: false, error: (err as Error).message });
-    console.error(err);
-    process.exitCode = 1;
-  }
-}
+await runCli(() => main(process.argv.slice(2)), USAGE);

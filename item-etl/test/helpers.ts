@@ -9,30 +9,17 @@ import { encodeItemEvent, type ItemEvent, type ItemEventType, type ItemSnapshot 
 import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { IndexLifecycle } from '../src/index/lifecycle.ts';
+import { sleep, waitFor as pollFor } from '../../test/support.ts';
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const ELASTICSEARCH_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 export const DATABASE_URL = process.env.DATABASE_URL_SHOP ?? 'postgresql://shop:shop@127.0.0.1:5432/shop';
 export const ROOT = new URL('../..', import.meta.url).pathname;
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls `fn` until it returns a truthy value (returned), failing after `timeoutMs` with the last value or error. */
-export async function waitFor<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000, intervalMs = 200): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value as NonNullable<T>;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(intervalMs);
-  }
-}
+/** Polls `fn` until it returns a truthy value (30 s, every 200 ms unless told). */
+export const waitFor = <T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000, intervalMs = 200) => pollFor(what, fn, timeoutMs, intervalMs);
 
 export interface Fixture {
   suffix: string;

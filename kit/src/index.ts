@@ -13,3 +13,4 @@ export { redisPlugin } from './plugins/redis.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './infra.ts';
 export { JwksVerifier, TokenError, authPlugin, requireAuth, type JwksVerifierOptions } from './auth.ts';
+export { UsageError, printJson, runCli } from './cli.ts';

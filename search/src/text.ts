@@ -3,9 +3,9 @@
  * between the Russian ЙЦУКЕН and the English QWERTY layouts ("rhjccjdrb" is "кроссовки" typed
  * with the wrong layout, "тшлу" is "nike").
  */
+import { normalizeText } from '@shop/contracts';
 
-/** Shoppers' spelling: NFKC, ё is е, spaces collapse. Case is kept (the analyzers lowercase). */
-export const normalizeText = (text: string) => text.normalize('NFKC').replace(/ё/g, 'е').replace(/Ё/g, 'Е').replace(/\s+/g, ' ').trim();
+export { normalizeText };
 
 /** Words of a query: letters and digits (with inner `-`, `.`, `'`, `+`), lowercased; everything else separates. */
 export function words(text: string): string[] {

@@ -1,7 +1,7 @@
 // Shared set-up of the search integration tests: the search service built in-process against the
 // real Elasticsearch and Redis, and item indices of our own (the ETL's real mapping and document
 // builder; categories from the real PostgreSQL), so the running stack is never disturbed.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import pg from 'pg';
 import type { ItemSnapshot } from '@shop/contracts';
@@ -11,6 +11,7 @@ import { IndexLifecycle } from '../../item-etl/src/index/lifecycle.ts';
 import { CatalogRepository } from '../../item-etl/src/repositories/catalog.ts';
 import { CategoryCache } from '../../item-etl/src/services/categories.ts';
 import { buildService } from '../src/app.ts';
+import { signUp, sleep, waitFor as pollFor } from '../../test/support.ts';
 
 export const ELASTICSEARCH_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,7 +19,7 @@ export const DATABASE_URL = process.env.DATABASE_URL_SHOP ?? 'postgresql://shop:
 export const SSO_URL = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 export const ITEM_CRUD_URL = process.env.ITEM_CRUD_URL ?? 'http://127.0.0.1:8082';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 export async function startSearch(extra: Record<string, string> = {}): Promise<App> {
   const { app } = await buildService({
@@ -88,31 +89,10 @@ export async function indexItems(label: string, items: FixtureItem[]): Promise<I
   };
 }
 
-/** A client address of this test process (the sso behind the proxy trusts X-Forwarded-For from loopback). */
-const CLIENT_IP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-
 /** A new seller registered and signed in at the running sso: its id and access token. */
-export async function newSeller(): Promise<{ id: string; token: string }> {
-  const email = `search-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}@test.example`;
-  const password = 'search test password';
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${SSO_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': CLIENT_IP }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`sso ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, string>>;
-  };
-  const { id } = await post('/api/auth/register', { email, password, name: 'Search test seller', role: 'seller' });
-  const { accessToken } = await post('/api/auth/login', { email, password });
-  return { id: id!, token: accessToken! };
-}
+export const newSeller = () => signUp(SSO_URL, {
+  email: `search-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}@test.example`, password: 'search test password', name: 'Search test seller', role: 'seller',
+});
 
-/** Polls until `fn` returns a truthy value, failing after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await fn().catch((err: Error) => err);
-    if (last && !(last instanceof Error)) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await sleep(200);
-  }
-}
+/** Polls until `fn` returns a truthy value, failing after `timeoutMs` (every 200 ms). */
+export const waitFor = <T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000) => pollFor(what, fn, timeoutMs, 200);

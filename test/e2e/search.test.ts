@@ -4,18 +4,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { api } from '../../scripts/api.ts';
+import { signUp } from '../support.ts';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
 const SSO = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 const SEARCH = 'http://127.0.0.1:8084';
 
-async function seller(): Promise<string> {
-  const email = `search-e2e-${randomUUID()}@example.com`;
-  const password = 'search e2e password';
-  const headers = { 'x-forwarded-for': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 250) + 1}` };
-  assert.equal((await api(SSO, '/api/auth/register', { method: 'POST', body: { email, password, name: 'Search e2e', role: 'seller' }, headers })).status, 201);
-  return (await api(SSO, '/api/auth/login', { method: 'POST', body: { email, password }, headers })).body.accessToken as string;
-}
+const seller = async () => (await signUp(SSO, { email: `search-e2e-${randomUUID()}@example.com`, password: 'search e2e password', name: 'Search e2e', role: 'seller' })).token;
 
 describe('search through the proxy', () => {
   it('a query typed in the wrong layout is answered with didYouMean; suggestions follow the new item', async () => {

@@ -3,7 +3,7 @@
  * normalized the way the search service normalizes queries, the brand in one canonical spelling,
  * the category path and names, the seller's name and the rating summary.
  */
-import type { ItemSnapshot } from '@shop/contracts';
+import { normalizeText, type ItemSnapshot } from '@shop/contracts';
 
 export interface Rating { average: number; count: number }
 
@@ -52,19 +52,7 @@ export class DocumentError extends Error {
   }
 }
 
-/**
- * Shoppers' spelling, identical to the search service's query normalization: Unicode NFKC,
- * ё→е and Ё→Е, control characters and runs of whitespace to one space, trimmed.
- */
-export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/ё/g, 'е')
-    .replace(/Ё/g, 'Е')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
-    .trim();
-}
+export { normalizeText };
 
 const LETTER = /\p{L}/u;
 
