@@ -19,12 +19,22 @@ export class TokenError extends Error {
 
 export interface JwksVerifierOptions {
   jwksUrl: string;
-  /** Keys are refetched in the background after this long. */
+  /**
+   * Keys are refetched in the background after this long. The sso publishes a new key
+   * SIGNING_KEY_PUBLISH_SECONDS (default 90 s) before it signs with it, which must stay longer than this.
+   */
   cacheTtlMs?: number;
-  /** An unknown `kid` triggers a refetch at most this often (a flood of bad kids cannot hammer the sso). */
+  /**
+   * Fetches happen at most this often. A token with an unknown `kid` waits for the next fetch (one
+   * shared by every such token) instead of being refused, so a flood of made-up kids costs the sso
+   * at most one fetch per interval and a real new key is never refused.
+   */
   minRefetchIntervalMs?: number;
   fetchTimeoutMs?: number;
 }
+
+/** The JWKS cache lifetime verifiers use by default (the sso's `Cache-Control: max-age` says the same). */
+export const JWKS_CACHE_TTL_MS = 60_000;
 
 /**
  * Verifies access tokens locally against the sso's JWKS: the algorithm is pinned, `iss`, `aud`,
@@ -34,19 +44,24 @@ export class JwksVerifier {
   readonly #options: Required<JwksVerifierOptions>;
   #keys = new Map<string, KeyObject>();
   #fetchedAt = 0;
+  /** When the latest fetch started (successful or not). */
   #lastAttempt = 0;
   #inflight: Promise<void> | undefined;
+  #scheduled: Promise<void> | undefined;
   /** Tokens already verified, until they expire: an ES256 check per request costs more than the rest. */
   readonly #verified = new Map<string, { identity: Identity; exp: number }>();
   static readonly CACHE_SIZE = 10_000;
+  /** How many JWKS fetches were started (tests and metrics read it). */
+  fetches = 0;
 
   constructor(options: JwksVerifierOptions) {
-    this.#options = { cacheTtlMs: 300_000, minRefetchIntervalMs: 1_000, fetchTimeoutMs: 2_000, ...options };
+    this.#options = { cacheTtlMs: JWKS_CACHE_TTL_MS, minRefetchIntervalMs: 1_000, fetchTimeoutMs: 2_000, ...options };
   }
 
   async #refresh(): Promise<void> {
     this.#inflight ??= (async () => {
       this.#lastAttempt = Date.now();
+      this.fetches += 1;
       const res = await fetch(this.#options.jwksUrl, { signal: AbortSignal.timeout(this.#options.fetchTimeoutMs) });
       if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
       const { keys } = (await res.json()) as { keys: (JsonWebKey & { kid?: string; alg?: string })[] };
@@ -65,16 +80,40 @@ export class JwksVerifier {
     return this.#inflight;
   }
 
-  async #key(kid: string): Promise<KeyObject | undefined> {
-    const age = Date.now() - this.#fetchedAt;
-    if (this.#fetchedAt === 0) await this.#refresh();
-    else if (age > this.#options.cacheTtlMs) void this.#refresh().catch(() => undefined);
-    let key = this.#keys.get(kid);
-    if (!key && Date.now() - this.#lastAttempt >= this.#options.minRefetchIntervalMs) {
-      await this.#refresh();
-      key = this.#keys.get(kid);
+  /**
+   * Resolves once a fetch that started at or after `since` has finished: the one in flight if it
+   * started late enough, else the next one, which waits for the interval and is shared by all callers.
+   */
+  async #fetchStartedAfter(since: number): Promise<void> {
+    for (;;) {
+      const inflight = this.#inflight;
+      if (inflight && this.#lastAttempt >= since) return inflight;
+      if (inflight) {
+        await inflight.catch(() => undefined);
+        continue;
+      }
+      if (this.#lastAttempt >= since) return; // it finished while we waited for the previous one
+      this.#scheduled ??= (async () => {
+        const wait = this.#lastAttempt + this.#options.minRefetchIntervalMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        await (this.#inflight ?? this.#refresh());
+      })().finally(() => {
+        this.#scheduled = undefined;
+      });
+      return this.#scheduled;
     }
-    return key;
+  }
+
+  async #key(kid: string): Promise<KeyObject | undefined> {
+    const seenAt = Date.now();
+    if (this.#fetchedAt === 0) await this.#fetchStartedAfter(seenAt);
+    else if (seenAt - this.#fetchedAt > this.#options.cacheTtlMs) void this.#refresh().catch(() => undefined);
+    const key = this.#keys.get(kid);
+    if (key) return key;
+    // Not in the set we hold: the sso may have published it after our last fetch. Wait for a fetch
+    // that started after this token arrived (shared, at most one per interval), then decide.
+    await this.#fetchStartedAfter(seenAt);
+    return this.#keys.get(kid);
   }
 
   /** Loads the keys now (so the first request does not wait); failures are retried later. */

@@ -12,5 +12,5 @@ export { postgresPlugin } from './plugins/postgres.ts';
 export { redisPlugin } from './plugins/redis.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './infra.ts';
-export { JwksVerifier, TokenError, authPlugin, requireAuth, type JwksVerifierOptions } from './auth.ts';
+export { JWKS_CACHE_TTL_MS, JwksVerifier, TokenError, authPlugin, requireAuth, type JwksVerifierOptions } from './auth.ts';
 export { UsageError, printJson, runCli } from './cli.ts';

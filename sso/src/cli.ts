@@ -1,9 +1,15 @@
 // Operator commands of the sso, run next to the service with the same environment (DATABASE_URL, ...):
 //
-//   node sso/src/cli.ts rotate-key
-//       Adds a new signing key that signs from now on. The previous key is retired but stays in the
-//       JWKS (and keeps verifying) for ACCESS_TOKEN_TTL_SECONDS + SIGNING_KEY_CACHE_SECONDS; keys
-//       retired before that are deleted. Running services switch within SIGNING_KEY_CACHE_SECONDS.
+//   node sso/src/cli.ts rotate-key [--activate-in <seconds>]
+//       Publish, then activate: adds a new signing key to the JWKS now; it starts signing after
+//       SIGNING_KEY_PUBLISH_SECONDS (default 90 s; --activate-in overrides it), which is longer than
+//       any verifier caches the JWKS (60 s) plus SIGNING_KEY_CACHE_SECONDS, so no verifier meets a
+//       token whose key it could not have fetched. The previous key signs until that moment, then
+//       retires, and stays in the JWKS (and keeps verifying) for ACCESS_TOKEN_TTL_SECONDS +
+//       SIGNING_KEY_CACHE_SECONDS; keys retired before that are deleted. Running services switch
+//       within SIGNING_KEY_CACHE_SECONDS of the activation, without a restart. `--activate-in 0`
+//       is for a compromised key only: verifiers that cached the JWKS fetch it again on the unknown
+//       kid (at most once a second), so tokens may wait up to a second but are not refused.
 //
 //   node sso/src/cli.ts create-admin --email <email> --name <name>
 //       Creates an admin account, or promotes the existing account with that email to admin (its
@@ -23,7 +29,7 @@ import { hashPassword, passwordProblems } from './services/passwords.ts';
 import { SigningKeys } from './services/signing-keys.ts';
 
 const USAGE = `usage:
-  node sso/src/cli.ts rotate-key
+  node sso/src/cli.ts rotate-key [--activate-in <seconds>]
   node sso/src/cli.ts create-admin --email <email> --name <name>   (password: env ADMIN_PASSWORD or stdin)`;
 
 class UsageError extends Error {
@@ -83,12 +89,22 @@ async function main(argv: string[]): Promise<void> {
   const db = createDb(cfg.DATABASE_URL);
   try {
     if (command === 'rotate-key') {
-      if (rest.length > 0) throw new UsageError('rotate-key takes no arguments');
+      let activateIn: number | undefined;
+      try {
+        const { values } = parseArgs({ args: rest, options: { 'activate-in': { type: 'string' } }, strict: true, allowPositionals: false });
+        if (values['activate-in'] !== undefined) {
+          if (!/^\d{1,5}$/.test(values['activate-in'])) throw new Error('--activate-in must be a whole number of seconds (0..86400)');
+          activateIn = Number(values['activate-in']);
+          if (activateIn > 86_400) throw new Error('--activate-in must be a whole number of seconds (0..86400)');
+        }
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const keys = new SigningKeys(new SigningKeyRepository(db), {
         accessTokenTtlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS, cacheSeconds: cfg.SIGNING_KEY_CACHE_SECONDS,
+        publishSeconds: cfg.SIGNING_KEY_PUBLISH_SECONDS,
       });
-      const { kid, retired, deleted } = await keys.rotate();
-      out(JSON.stringify({ kid, retired, deleted }));
+      out(JSON.stringify(await keys.rotate(activateIn)));
       return;
     }
 

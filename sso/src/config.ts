@@ -11,6 +11,12 @@ export const tokenConfig = {
    * the CLI (or another instance) is used for signing after at most this long. 0 re-reads on every use.
    */
   SIGNING_KEY_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 60 }),
+  /**
+   * How long `rotate-key` publishes a new key in the JWKS before it signs (publish, then activate).
+   * Must exceed how long any verifier caches the JWKS (the kit's: 60 s, `Cache-Control: max-age=60`)
+   * plus SIGNING_KEY_CACHE_SECONDS; the previous key signs until then.
+   */
+  SIGNING_KEY_PUBLISH_SECONDS: Type.Integer({ default: 90, minimum: 0, maximum: 86_400 }),
 };
 
 /** Brute-force protection of `POST /api/auth/login` (Redis counters, fixed window from the first failure). */

@@ -143,25 +143,54 @@ describe('/me refuses forged and invalid tokens', () => {
 });
 
 describe('signing keys', () => {
-  it('rotation (CLI): old tokens keep verifying via JWKS and /me, new tokens carry the new kid', async () => {
+  it('rotation (CLI): publish, then activate; old tokens keep verifying, new tokens carry the new kid', async () => {
     const before = await accessToken();
     const oldKid = decodeJwt(before).header.kid as string;
 
-    const { stdout } = await run(process.execPath, ['sso/src/cli.ts', 'rotate-key'], { cwd: root, env: { PATH: process.env.PATH, ...testEnv() } });
-    const rotated = JSON.parse(stdout) as { kid: string; retired: string[] };
+    const { stdout } = await run(process.execPath, ['sso/src/cli.ts', 'rotate-key', '--activate-in', '6'], { cwd: root, env: { PATH: process.env.PATH, ...testEnv() } });
+    const rotated = JSON.parse(stdout) as { kid: string; activatesAt: string; retired: string[] };
     assert.notEqual(rotated.kid, oldKid);
     assert.ok(rotated.retired.includes(oldKid), stdout);
+    const activatesAt = Date.parse(rotated.activatesAt);
 
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // SIGNING_KEY_CACHE_SECONDS=1
     const kids = (await jwks()).map((k) => k.kid);
-    assert.ok(kids.includes(rotated.kid) && kids.includes(oldKid), 'both keys are published');
+    assert.ok(kids.includes(rotated.kid) && kids.includes(oldKid), 'the new key is published before it signs; the old one stays');
+    const during = await accessToken();
+    const signedAfterActivation = Date.now() >= activatesAt;
+    // Published, not yet signing: until the activation moment the old key keeps signing.
+    if (!signedAfterActivation) assert.equal(decodeJwt(during).header.kid, oldKid, 'the new key does not sign before its activation');
+    assert.equal((await t.me(during)).statusCode, 200);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, activatesAt - Date.now()) + 1_100));
     await verifyWithJwks(before);
     assert.equal((await t.me(before)).statusCode, 200, 'a token signed before the rotation still works');
-
     const after = await accessToken();
-    assert.equal(decodeJwt(after).header.kid, rotated.kid, 'the running service signs with the new key, no restart');
+    assert.equal(decodeJwt(after).header.kid, rotated.kid, 'the running service signs with the new key after the activation, no restart');
     await verifyWithJwks(after);
     assert.equal((await t.me(after)).statusCode, 200);
+    assert.ok((await jwks()).some((k) => k.kid === oldKid), 'the retired key keeps verifying for the grace period');
+  });
+
+  it('rotation (CLI) waits SIGNING_KEY_PUBLISH_SECONDS by default and refuses a bad --activate-in', async () => {
+    const started = Date.now();
+    const { stdout } = await run(process.execPath, ['sso/src/cli.ts', 'rotate-key'], { cwd: root, env: { PATH: process.env.PATH, ...testEnv({ SIGNING_KEY_PUBLISH_SECONDS: '3600' }) } });
+    const rotated = JSON.parse(stdout) as { kid: string; activatesAt: string };
+    try {
+      const delay = Date.parse(rotated.activatesAt) - started;
+      assert.ok(delay >= 3_590_000 && delay <= 3_600_000 + 60_000, `activates ${delay} ms after the command started`);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      assert.ok((await jwks()).some((k) => k.kid === rotated.kid), 'published at once');
+      assert.notEqual(decodeJwt(await accessToken()).header.kid, rotated.kid, 'not signing for an hour');
+    } finally {
+      // Put the key set back as it was: the pending key goes, the key it would have replaced stays active.
+      await t.app.prisma.signingKey.delete({ where: { kid: rotated.kid } });
+      await t.app.prisma.signingKey.updateMany({ where: { retiredAt: new Date(rotated.activatesAt) }, data: { retiredAt: null } });
+    }
+    await assert.rejects(
+      run(process.execPath, ['sso/src/cli.ts', 'rotate-key', '--activate-in', 'soon'], { cwd: root, env: { PATH: process.env.PATH, ...testEnv() } }),
+      (err: { code?: number; stderr?: string }) => err.code === 64 && /--activate-in/.test(String(err.stderr)),
+    );
   });
 
   it('drops a key retired longer ago than the access-token lifetime from JWKS and verification', async () => {

@@ -23,11 +23,14 @@ export class SigningKeyRepository {
     this.#db = db;
   }
 
-  /** Keys that may still verify tokens: the active ones and those retired after `retiredAfter`, newest first. */
+  /**
+   * Keys that may still verify tokens: the unretired ones (active or still waiting to activate) and
+   * those retired after `retiredAfter`; the latest to activate first.
+   */
   findVerifiable(retiredAfter: Date): Promise<SigningKey[]> {
     return this.#db.signingKey.findMany({
       where: { OR: [{ retiredAt: null }, { retiredAt: { gt: retiredAfter } }] },
-      orderBy: { createdAt: 'desc' },
+      orderBy: [{ activatesAt: 'desc' }, { createdAt: 'desc' }],
     });
   }
 
@@ -44,12 +47,15 @@ export class SigningKeyRepository {
     });
   }
 
-  /** Retires every active key and inserts `key` as the only active one, atomically. */
-  async rotate(key: NewSigningKey, now: Date): Promise<{ key: SigningKey; retired: string[] }> {
+  /**
+   * Inserts `key`, published at once and signing from `activatesAt`; every unretired key is retired
+   * at that same moment (it signs until then), atomically.
+   */
+  async rotate(key: NewSigningKey, activatesAt: Date): Promise<{ key: SigningKey; retired: string[] }> {
     return this.#db.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT pg_advisory_xact_lock(${SIGNING_KEYS_LOCK})::text AS locked`;
-      const retired = await tx.signingKey.updateManyAndReturn({ where: { retiredAt: null }, data: { retiredAt: now }, select: { kid: true } });
-      const created = await tx.signingKey.create({ data: key });
+      const retired = await tx.signingKey.updateManyAndReturn({ where: { retiredAt: null }, data: { retiredAt: activatesAt }, select: { kid: true } });
+      const created = await tx.signingKey.create({ data: { ...key, activatesAt } });
       return { key: created, retired: retired.map((k) => k.kid) };
     });
   }

@@ -20,6 +20,7 @@ export function createServices(app: App, cfg: SsoConfig): SsoServices {
   const keys = new SigningKeys(new SigningKeyRepository(app.prisma), {
     accessTokenTtlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS,
     cacheSeconds: cfg.SIGNING_KEY_CACHE_SECONDS,
+    publishSeconds: cfg.SIGNING_KEY_PUBLISH_SECONDS,
   });
   const throttleUnavailable = app.metrics.counter({
     name: 'sso_login_throttle_unavailable_total', help: 'Login attempts let through because Redis (the throttle) was unavailable',
