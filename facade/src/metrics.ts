@@ -1,4 +1,4 @@
-import type { Metrics } from '@shop/kit';
+import { consumerMetrics, type Metrics } from '@shop/kit';
 
 /** The facade's own Prometheus series (next to the kit's HTTP and process metrics). */
 export function createFacadeMetrics(metrics: Metrics) {
@@ -29,9 +29,12 @@ export function createFacadeMetrics(metrics: Metrics) {
       name: 'facade_cache_invalidations_total', help: 'Cached product pages invalidated by events, by topic',
       labelNames: ['topic'] as const,
     }),
-    invalidationRetries: metrics.counter({ name: 'facade_invalidation_retries_total', help: 'Invalidation batches retried (Redis unavailable)' }),
-    invalidationSkipped: metrics.counter({ name: 'facade_invalidation_skipped_total', help: 'Events without an item id (not JSON, wrong shape): committed without an invalidation', labelNames: ['topic'] as const }),
-    consumerUp: metrics.gauge({ name: 'facade_invalidation_consumer_up', help: '1 while the invalidation consumer is in its group, 0 otherwise' }),
+    /**
+     * The kit consumer loop's series of the invalidation consumer: facade_invalidation_retries_total (Redis unavailable),
+     * facade_invalidation_skipped_total{topic} (events without an item id, committed without an invalidation),
+     * facade_invalidation_consumer_up, facade_invalidation_consumer_lag{topic,partition}, facade_invalidation_batch_size.
+     */
+    consumer: consumerMetrics(metrics, 'facade_invalidation'),
     imageBytes: metrics.counter({ name: 'facade_image_bytes_total', help: 'Image bytes sent (Content-Length of 200 and 206 answers), by size', labelNames: ['size'] as const }),
   };
 }

@@ -1,8 +1,8 @@
 import { COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, JWKS_PATH } from '@shop/contracts';
-import { authPlugin, createService, registerClients } from '@shop/kit';
+import { authPlugin, createService, outboxRelayPlugin, registerClients, type RelayHooks } from '@shop/kit';
 import { config } from './config.ts';
 import { prismaPlugin } from './plugins/prisma.ts';
-import { relayPlugin } from './plugins/relay.ts';
+import { ITEM_CRUD_OUTBOX } from './repositories/outbox.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { commentRoutes } from './routes/comments.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -11,7 +11,6 @@ import { sellerRoutes } from './routes/sellers.ts';
 import { createServices } from './services/index.ts';
 import type { ImageHooks } from './services/images.ts';
 import type { ItemHooks } from './services/items.ts';
-import type { RelayHooks } from './services/relay.ts';
 
 /** Seams for tests: failures injected inside the item or image write transaction or the relay round. */
 export interface BuildOptions {
@@ -26,8 +25,8 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
   await registerClients(app, 'item-crud', cfg, [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, COMMENT_EVENTS_TOPIC]);
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
   await app.register(prismaPlugin, { url: cfg.DATABASE_URL });
-  await app.register(relayPlugin, {
-    enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS,
+  await app.register(outboxRelayPlugin, {
+    ...ITEM_CRUD_OUTBOX, enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS,
     connectionString: cfg.DATABASE_URL, hooks: options.relayHooks,
   });
   const { categories, items, sellers, images, comments } = createServices(app, {

@@ -14,3 +14,5 @@ export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './infra.ts';
 export { JWKS_CACHE_TTL_MS, JwksVerifier, TokenError, authPlugin, requireAuth, type JwksVerifierOptions } from './auth.ts';
 export { UsageError, printJson, runCli } from './cli.ts';
+export * from './outbox.ts';
+export * from './consumer.ts';

@@ -6,7 +6,7 @@ import { ItemCrudClient } from '../repositories/item-crud.ts';
 import { PageCache } from '../repositories/page-cache.ts';
 import { RelatedRepository } from '../repositories/related.ts';
 import { ImageService } from '../services/images.ts';
-import { InvalidationConsumer } from '../services/invalidation.ts';
+import { createInvalidationConsumer, type InvalidationConsumer } from '../services/invalidation.ts';
 import { ProductComposer, ProductService } from '../services/products.ts';
 
 export interface Facade {
@@ -23,14 +23,6 @@ declare module 'fastify' {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => {
-    clearTimeout(timer);
-    resolve();
-  }, { once: true });
-});
-
 /**
  * The facade's wiring: repositories, services and the invalidation consumer. The consumer starts in
  * the background (Kafka being down must not stop pages and images from being served) and leaves its
@@ -45,7 +37,7 @@ export const facadePlugin = fp<{ config: FacadeConfig }>(
     const products = new ProductService(composer, cache, { ttlMs: config.PRODUCT_CACHE_TTL_MS, degradedTtlMs: config.PRODUCT_DEGRADED_TTL_MS }, metrics, log);
     const images = new ImageService(new ImageRepository(app.minio, config.MINIO_BUCKET));
     const invalidation = config.INVALIDATION_ENABLED
-      ? new InvalidationConsumer(
+      ? createInvalidationConsumer(
         { groupId: config.FACADE_GROUP_ID, itemTopic: config.ITEM_EVENTS_TOPIC, commentTopic: config.COMMENT_EVENTS_TOPIC },
         { kafka: app.kafka, cache, metrics, log },
       )
@@ -53,27 +45,10 @@ export const facadePlugin = fp<{ config: FacadeConfig }>(
     app.decorate('facade', { metrics, cache, products, images, invalidation });
     if (!invalidation) return;
 
-    const stopping = new AbortController();
-    let starting: Promise<void> | undefined;
     app.addHook('onReady', async () => {
-      starting = (async () => {
-        for (let attempt = 0; !stopping.signal.aborted; attempt++) {
-          try {
-            await invalidation.start();
-            log.info({ groupId: config.FACADE_GROUP_ID, topics: [config.ITEM_EVENTS_TOPIC, config.COMMENT_EVENTS_TOPIC] }, 'invalidation consumer started');
-            return;
-          } catch (err) {
-            log.error({ err, attempt }, 'could not start the invalidation consumer; retrying');
-            await sleep(Math.min(500 * 2 ** attempt, 15_000), stopping.signal);
-          }
-        }
-      })();
+      void invalidation.startInBackground();
     });
-    app.addHook('onClose', async () => {
-      stopping.abort();
-      await starting;
-      await invalidation.stop();
-    });
+    app.addHook('onClose', async () => invalidation.stop());
   },
   { name: 'facade', dependencies: ['kafka', 'elasticsearch', 'redis', 'minio', 'health', 'metrics'] },
 );

@@ -7,12 +7,10 @@ import { CatalogRepository } from '../repositories/catalog.ts';
 import { CategoryCache } from '../services/categories.ts';
 import { ItemEventsConsumer } from '../services/consumer.ts';
 import { DocumentBuilder } from '../services/documents.ts';
-import { LagMonitor } from '../services/lag.ts';
 
 export interface Etl {
   lifecycle: IndexLifecycle;
   consumer: ItemEventsConsumer;
-  lag: LagMonitor;
   documents: DocumentBuilder;
   catalog: CatalogRepository;
 }
@@ -42,35 +40,18 @@ export const etlPlugin = fp<{ config: EtlConfig }>(
       },
       { kafka: app.kafka, lifecycle, documents, metrics, log },
     );
-    const lag = new LagMonitor(app.kafka, { groupId: config.ETL_GROUP_ID, topic: config.ITEM_EVENTS_TOPIC }, metrics, log);
-    app.decorate('etl', { lifecycle, consumer, lag, documents, catalog });
+    app.decorate('etl', { lifecycle, consumer, documents, catalog });
     app.health.add('consumer', async () => consumer.check());
 
     const stopping = new AbortController();
-    let retrying: Promise<void> | undefined;
-    const startOnce = async (attempt: number): Promise<boolean> => {
-      try {
-        await lifecycle.ensureIndex();
-        if (stopping.signal.aborted) return true;
-        await consumer.start();
-        lag.start();
-        log.info({ alias: lifecycle.alias, topic: config.ITEM_EVENTS_TOPIC, groupId: config.ETL_GROUP_ID }, 'item-events consumer started');
-        return true;
-      } catch (err) {
-        log.error({ err, attempt }, 'could not start the pipeline; retrying');
-        return false;
-      }
-    };
     // Never blocks the start: joining the group can take a session timeout (a killed predecessor is
     // still a member), and Elasticsearch or Kafka being down must not stop the service from serving
-    // its health and metrics. It keeps trying in the background; readiness says when it consumes.
+    // its health and metrics. The kit's runner keeps trying in the background (the index first);
+    // readiness says when it consumes.
     app.addHook('onReady', async () => {
-      retrying = (async () => {
-        for (let attempt = 0; !stopping.signal.aborted; attempt++) {
-          if (await startOnce(attempt)) return;
-          await sleep(Math.min(500 * 2 ** attempt, 15_000), stopping.signal);
-        }
-      })();
+      void consumer.startInBackground(async () => {
+        await lifecycle.ensureIndex();
+      });
       // The index usually exists a moment later: wait for it briefly, so the alias is there when ready() returns.
       await Promise.race([lifecycle.ensureIndex(5_000).catch(() => undefined), sleep(5_000)]);
     });
@@ -96,8 +77,6 @@ export const etlPlugin = fp<{ config: EtlConfig }>(
     app.addHook('onClose', async () => {
       clearTimeout(categoryTimer);
       stopping.abort();
-      await retrying;
-      await lag.stop();
       await consumer.stop();
     });
   },

@@ -1,19 +1,18 @@
 /**
- * The item-events consumer: batches from Kafka become one `_bulk` each (per BULK_MAX_DOCS chunk),
- * offsets are committed only after Elasticsearch (and the dead-letter topic, for bad events)
- * acknowledged, and a failed write is retried forever with backoff while the group membership is
- * kept alive with heartbeats. Nothing past an unwritten event is ever committed.
+ * The item-events consumer: the kit's consumer loop (`ConsumerRunner`: contract validation, dead
+ * letters, commit after the effect, retry with heartbeats, lag, restarts) with the ETL's handler:
+ * each chunk of up to BULK_MAX_DOCS events becomes one `_bulk` to every target index. Events whose
+ * document cannot be built or that Elasticsearch refuses for good are dead-lettered by the loop.
  */
 import { decodeItemEvent, type ItemEvent } from '@shop/contracts';
-import { withConsumerSpan, type Logger } from '@shop/kit';
-import { Partitioners, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { ConsumerRunner, exponentialBackoff, type BatchResult, type ConsumerLog, type ConsumerState, type DeadLetter, type Decoded, type SettledChunk } from '@shop/kit';
+import type { Kafka } from 'kafkajs';
 import type { IndexLifecycle } from '../index/lifecycle.ts';
-import { sleep } from '../index/lifecycle.ts';
 import type { EtlMetrics } from '../metrics.ts';
 import { RetryableWriteError, bulkWrite, type WriteOp } from './bulk.ts';
 import type { DocumentBuilder } from './documents.ts';
 
-export type Log = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+export type Log = ConsumerLog;
 
 export interface ConsumerOptions {
   topic: string;
@@ -31,269 +30,122 @@ export interface ConsumerDeps {
   log: Log;
 }
 
-type State = 'idle' | 'starting' | 'running' | 'restarting' | 'crashed' | 'stopping' | 'stopped';
-
 /** One bulk attempt's time limit (then it is retried): below the session timeout. */
 export const BULK_TIMEOUT_MS = 10_000;
 
 /** Backoff of the write retries: 100 ms doubling to a 10 s cap. */
-export const backoffMs = (attempt: number) => Math.min(100 * 2 ** attempt, 10_000);
+export const backoffMs = exponentialBackoff(100, 10_000);
 
-interface Planned {
-  message: KafkaMessage;
-  type: string;
-  event?: ItemEvent;
-  op?: WriteOp;
-  dlq?: { reason: string; detail: string };
-  outcome?: 'indexed' | 'deleted' | 'stale' | 'dlq';
-}
-
-function classifyDecodeError(errors: string[]): string {
-  const first = errors[0] ?? '';
-  if (first.startsWith('empty message value')) return 'empty';
-  if (first.startsWith('not JSON')) return 'invalid-json';
-  return 'schema';
-}
+type Outcome = 'indexed' | 'deleted' | 'stale';
+/** What a chunk's bulk did, by message offset, and when Elasticsearch acknowledged it. */
+interface Indexed { outcomes: Map<string, Outcome>; ackedAt: number }
 
 export class ItemEventsConsumer {
-  readonly #options: ConsumerOptions;
   readonly #deps: ConsumerDeps;
-  #consumer: Consumer | undefined;
-  #producer: Producer | undefined;
-  #state: State = 'idle';
-  #lastError: string | undefined;
-  #restartTimer: NodeJS.Timeout | undefined;
-  #restartAttempt = 0;
+  readonly #runner: ConsumerRunner<ItemEvent, Indexed>;
 
   constructor(options: ConsumerOptions, deps: ConsumerDeps) {
-    this.#options = options;
     this.#deps = deps;
+    this.#runner = new ConsumerRunner<ItemEvent, Indexed>({
+      name: 'item-events consumer',
+      kafka: deps.kafka,
+      groupId: options.groupId,
+      topics: [options.topic],
+      dlqTopic: options.dlqTopic,
+      fromBeginning: true,
+      partitionsConsumedConcurrently: options.partitionConcurrency,
+      maxBatchSize: options.bulkMaxDocs,
+      decode: decodeItemEvent,
+      handleBatch: (events) => this.#index(events),
+      onSettled: (chunk) => this.#account(chunk),
+      backoffMs,
+      metrics: deps.metrics.consumer,
+      log: deps.log,
+    });
   }
 
-  get state(): State {
-    return this.#state;
+  get state(): ConsumerState {
+    return this.#runner.state;
   }
 
   /** Readiness: the group was joined and the consumer has not crashed since. */
   check(): void {
-    if (this.#state !== 'running') throw new Error(`consumer is ${this.#state}${this.#lastError ? ` (${this.#lastError})` : ''}`);
+    this.#runner.check();
   }
 
-  async start(): Promise<void> {
-    if (this.#state !== 'idle') return;
-    this.#producer = this.#deps.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    try {
-      await this.#producer.connect();
-      await this.#startConsumer();
-    } catch (err) {
-      await this.#consumer?.disconnect().catch(() => undefined);
-      await this.#producer.disconnect().catch(() => undefined);
-      this.#consumer = undefined;
-      this.#state = 'idle';
-      throw err;
-    }
+  start(): Promise<void> {
+    return this.#runner.start();
   }
 
-  async #startConsumer(): Promise<void> {
-    this.#state = 'starting';
-    const { kafka, log } = this.#deps;
-    const consumer = kafka.consumer({
-      groupId: this.#options.groupId,
-      // A killed member holds its partitions this long. Heartbeats go out between chunks and during
-      // write retries; one attempt (one bulk, at most BULK_TIMEOUT_MS) stays well below it.
-      sessionTimeout: 15_000,
-      rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 1_000,
-    });
-    this.#consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.#consumer === consumer && (this.#state === 'starting' || this.#state === 'restarting')) {
-        this.#state = 'running';
-        this.#lastError = undefined;
-        this.#restartAttempt = 0;
-      }
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (this.#consumer !== consumer || this.#state === 'stopping' || this.#state === 'stopped') return;
-      this.#lastError = payload.error.message;
-      if (payload.restart) {
-        // KafkaJS restarts the consumer itself (retriable error); ready again at the next group join.
-        log.warn({ err: payload.error }, 'item-events consumer crashed; KafkaJS restarts it');
-        this.#state = 'restarting';
-        return;
-      }
-      log.error({ err: payload.error }, 'item-events consumer crashed for good; restarting it');
-      this.#state = 'crashed';
-      this.#scheduleRestart(consumer);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.#options.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#options.partitionConcurrency,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
+  /** Starts in the background, `prepare` (ensuring the index) first, retrying until it works or `stop()`. */
+  startInBackground(prepare: () => Promise<void>): Promise<void> {
+    return this.#runner.startInBackground(prepare);
   }
 
-  #scheduleRestart(old: Consumer): void {
-    const delay = Math.min(1_000 * 2 ** this.#restartAttempt++, 30_000);
-    this.#restartTimer = setTimeout(() => {
-      void (async () => {
-        await old.disconnect().catch(() => undefined);
-        if (this.#state !== 'crashed') return;
-        try {
-          await this.#startConsumer();
-        } catch (err) {
-          this.#deps.log.error({ err }, 'could not restart the item-events consumer');
-          this.#lastError = (err as Error).message;
-          this.#state = 'crashed';
-          this.#scheduleRestart(this.#consumer ?? old);
-        }
-      })();
-    }, delay);
-    this.#restartTimer.unref();
+  /** Leaves the group after the chunk in progress; a write being retried gives up without committing. */
+  stop(): Promise<void> {
+    return this.#runner.stop();
   }
 
-  /** Leaves the group after the batch in progress (KafkaJS waits for it); a write being retried gives up without committing. */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopped') return;
-    this.#state = 'stopping';
-    clearTimeout(this.#restartTimer);
-    await this.#consumer?.disconnect().catch((err: unknown) => this.#deps.log.warn({ err }, 'consumer disconnect failed'));
-    await this.#producer?.disconnect().catch((err: unknown) => this.#deps.log.warn({ err }, 'producer disconnect failed'));
-    this.#state = 'stopped';
+  measureLag(): Promise<Map<string, Map<number, number>>> {
+    return this.#runner.measureLag();
   }
 
-  async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale } = payload;
-    if (batch.messages.length === 0) return;
-    this.#deps.metrics.batchSize.observe(batch.messages.length);
-    const first = batch.messages[0]!;
-    await withConsumerSpan(`${batch.topic} process`, first.headers, {
-      'messaging.system': 'kafka',
-      'messaging.destination.name': batch.topic,
-      'messaging.kafka.partition': batch.partition,
-      'messaging.kafka.offset': first.offset,
-      'messaging.batch.message_count': batch.messages.length,
-      'messaging.consumer.group.name': this.#options.groupId,
-    }, async () => {
-      for (let i = 0; i < batch.messages.length; i += this.#options.bulkMaxDocs) {
-        const chunk = batch.messages.slice(i, i + this.#options.bulkMaxDocs);
-        if (!isRunning() || isStale()) return;
-        const done = await this.#processWithRetry(chunk, batch.topic, batch.partition, { heartbeat, isRunning, isStale });
-        // Stopping or rebalanced mid-retry: nothing resolved, so this chunk is fetched again by whoever owns the partition.
-        if (!done) return;
-        for (const message of chunk) resolveOffset(message.offset);
-        await commitOffsetsIfNecessary(uncommittedOffsets());
-        await heartbeat();
-      }
-    });
-  }
-
-  async #processWithRetry(
-    chunk: KafkaMessage[], topic: string, partition: number,
-    control: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
-  ): Promise<boolean> {
-    const { log, metrics, lifecycle } = this.#deps;
-    for (let attempt = 0; ; attempt++) {
-      const delay = backoffMs(attempt);
-      try {
-        await this.#process(chunk, topic, partition);
-        if (attempt > 0) log.info({ topic, partition, attempts: attempt + 1 }, 'batch written after retries');
-        return true;
-      } catch (err) {
-        if (err instanceof RetryableWriteError && err.refreshTargets) lifecycle.invalidateTargets();
-        metrics.bulkRetries.inc();
-        (attempt < 3 ? log.warn : log.error).call(log, { err, topic, partition, offset: chunk[0]?.offset, attempt, retryInMs: delay }, 'batch not written; retrying');
-      }
-      // Sleep in slices, heartbeating, so the group does not rebalance away a partition that is only waiting.
-      const until = Date.now() + delay;
-      while (Date.now() < until) {
-        if (!control.isRunning() || control.isStale()) return false;
-        try {
-          await control.heartbeat();
-        } catch (err) {
-          log.warn({ err, topic, partition }, 'heartbeat failed while retrying (rebalance?): leaving the batch uncommitted');
-          return false;
-        }
-        await sleep(Math.min(500, Math.max(0, until - Date.now())));
-      }
-      if (!control.isRunning() || control.isStale()) return false;
-    }
-  }
-
-  /** One attempt: decode, build, one bulk to every target, dead letters. Throws when anything must be retried. */
-  async #process(chunk: KafkaMessage[], topic: string, partition: number): Promise<void> {
-    const { documents, lifecycle, metrics } = this.#deps;
-    const planned: Planned[] = chunk.map((message) => {
-      const decoded = decodeItemEvent(message.value);
-      if (!decoded.ok) return { message, type: 'invalid', dlq: { reason: classifyDecodeError(decoded.errors), detail: decoded.errors.join('; ') } };
-      return { message, type: decoded.value.type, event: decoded.value };
-    });
-
-    const upserts = planned.filter((p) => p.event && p.event.type !== 'item.deleted');
-    const built = await documents.fromSnapshots(upserts.map((p) => p.event!.data));
-    upserts.forEach((p, i) => {
+  /** One attempt: build the documents, one bulk to every target. Throws when anything must be retried. */
+  async #index(events: Decoded<ItemEvent>[]): Promise<BatchResult<Indexed>> {
+    const { documents, lifecycle } = this.#deps;
+    const deadLetters: DeadLetter[] = [];
+    const ops = new Map<Decoded<ItemEvent>, WriteOp>();
+    const upserts = events.filter((e) => e.value.type !== 'item.deleted');
+    const built = await documents.fromSnapshots(upserts.map((e) => e.value.data));
+    upserts.forEach((e, i) => {
       const b = built[i]!;
-      if (b.ok) p.op = { action: 'index', id: p.event!.data.id, version: p.event!.version, document: b.document };
-      else p.dlq = { reason: b.reason, detail: b.message };
+      if (b.ok) ops.set(e, { action: 'index', id: e.value.data.id, version: e.value.version, document: b.document });
+      else deadLetters.push({ message: e.message, reason: b.reason, detail: b.message });
     });
-    for (const p of planned) {
-      if (p.event?.type === 'item.deleted') p.op = { action: 'delete', id: p.event.data.id, version: p.event.version };
+    for (const e of events) {
+      if (e.value.type === 'item.deleted') ops.set(e, { action: 'delete', id: e.value.data.id, version: e.value.version });
     }
 
     // Per item only the newest version in the chunk is sent; ES would refuse the older ones anyway.
-    const newest = new Map<string, Planned>();
-    for (const p of planned) {
-      if (!p.op) continue;
-      const seen = newest.get(p.op.id);
-      if (!seen || seen.op!.version <= p.op.version) newest.set(p.op.id, p);
+    const newest = new Map<string, [Decoded<ItemEvent>, WriteOp]>();
+    for (const [e, op] of ops) {
+      const seen = newest.get(op.id);
+      if (!seen || seen[1].version <= op.version) newest.set(op.id, [e, op]);
     }
     const writes = [...newest.values()];
-    const targets = await lifecycle.targets();
-    const outcomes = await bulkWrite(this.#deps.lifecycle.es, writes.map((p) => p.op!), targets, { requestTimeoutMs: BULK_TIMEOUT_MS });
-    const ackedAt = Date.now();
-    writes.forEach((p, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.kind === 'failed') p.dlq = { reason: 'index-error', detail: outcome.reason };
-      else if (outcome.kind === 'stale') p.outcome = 'stale';
-      else p.outcome = p.op!.action === 'index' ? 'indexed' : 'deleted';
-    });
-
-    const dead = planned.filter((p) => p.dlq);
-    if (dead.length > 0) {
-      await this.#producer!.send({
-        topic: this.#options.dlqTopic,
-        acks: -1,
-        messages: dead.map((p): Message => ({
-          key: p.message.key,
-          value: p.message.value,
-          headers: {
-            ...(p.message.headers ?? {}),
-            'x-dlq-reason': `${p.dlq!.reason}: ${p.dlq!.detail}`.slice(0, 1000),
-            'x-original-topic': topic,
-            'x-original-partition': String(partition),
-            'x-original-offset': p.message.offset,
-          } satisfies IHeaders,
-        })),
-      });
+    let outcomes;
+    try {
+      outcomes = await bulkWrite(lifecycle.es, writes.map(([, op]) => op), await lifecycle.targets(), { requestTimeoutMs: BULK_TIMEOUT_MS });
+    } catch (err) {
+      if (err instanceof RetryableWriteError && err.refreshTargets) lifecycle.invalidateTargets();
+      throw err;
     }
+    const ackedAt = Date.now();
+    const result = new Map<string, Outcome>();
+    writes.forEach(([e, op], i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.kind === 'failed') deadLetters.push({ message: e.message, reason: 'index-error', detail: outcome.reason });
+      else result.set(e.message.offset, outcome.kind === 'stale' ? 'stale' : op.action === 'index' ? 'indexed' : 'deleted');
+    });
+    return { deadLetters, result: { outcomes: result, ackedAt } };
+  }
 
-    // Everything acknowledged: account for it.
-    for (const p of planned) {
-      const outcome = p.dlq ? 'dlq' : (p.outcome ?? 'stale'); // superseded within the chunk counts as stale
-      metrics.consumed.inc({ type: p.type, outcome });
-      if (p.dlq) metrics.dlq.inc({ reason: p.dlq.reason });
-      if ((outcome === 'indexed' || outcome === 'deleted') && p.event) {
-        metrics.commitToIndexed.observe(Math.max(0, ackedAt - Date.parse(p.event.occurredAt)) / 1000);
+  /** Everything acknowledged (documents and dead letters): account for it. */
+  #account({ handled, rejected, result }: SettledChunk<ItemEvent, Indexed>): void {
+    const { metrics } = this.#deps;
+    const dead = new Set(rejected.map((d) => d.message.offset));
+    const decoded = new Set(handled.map((e) => e.message.offset));
+    for (const d of rejected) {
+      if (!decoded.has(d.message.offset)) metrics.consumed.inc({ type: 'invalid', outcome: 'dlq' });
+    }
+    for (const e of handled) {
+      // superseded within the chunk counts as stale
+      const outcome = dead.has(e.message.offset) ? 'dlq' : (result?.outcomes.get(e.message.offset) ?? 'stale');
+      metrics.consumed.inc({ type: e.value.type, outcome });
+      if ((outcome === 'indexed' || outcome === 'deleted') && result) {
+        metrics.commitToIndexed.observe(Math.max(0, result.ackedAt - Date.parse(e.value.occurredAt)) / 1000);
       }
     }
-    if (dead.length > 0) this.#deps.log.warn({ topic, partition, count: dead.length, reasons: [...new Set(dead.map((p) => p.dlq!.reason))] }, 'events sent to the dead-letter topic');
   }
 }
