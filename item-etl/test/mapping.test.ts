@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@elastic/elasticsearch';
 import { buildDocument, ratingSummary, type ItemDocument, type ItemInput } from '../src/documents/document.ts';
 import { IndexLifecycle } from '../src/index/lifecycle.ts';
+import { itemIndexSettings, itemMappings } from '../src/index/mapping.ts';
 import { RetryableWriteError, bulkWrite } from '../src/services/bulk.ts';
 import { ELASTICSEARCH_URL } from './helpers.ts';
 
@@ -109,6 +110,28 @@ describe('item index mapping', () => {
       await assert.rejects(bulkWrite(es, [op], [gone]), (err: unknown) => err instanceof RetryableWriteError && err.refreshTargets);
     }
     assert.deepEqual(await lifecycle.versionedIndices({ stray: true }), [await lifecycle.liveIndex()]);
+  });
+
+  it('ensureIndex gives an index of an older mapping the new fields, so current documents can be written to it', async () => {
+    const older = `${alias}-older`;
+    const upgraded = new IndexLifecycle(es, { alias: older, refreshInterval: '1s' });
+    try {
+      const { models: _models, ...properties } = itemMappings.properties!;
+      const index = `${older}-v1`;
+      await es.indices.create({ index, settings: itemIndexSettings('1s'), mappings: { ...itemMappings, properties }, aliases: { [older]: {}, [`${older}-targets`]: {}, [`${index}-w`]: {} } });
+      const d = doc({ name: 'Наушники Sony WH-1000XM5' });
+      const [refused] = await bulkWrite(es, [{ action: 'index', id: d.id, version: 1, document: d }], [index]);
+      assert.equal(refused!.kind, 'failed', 'the old mapping refuses the new field');
+      assert.equal(await upgraded.ensureIndex(), index, 'the same index, not a new one');
+      const [written] = await bulkWrite(es, [{ action: 'index', id: d.id, version: 1, document: d }], await upgraded.targets());
+      assert.equal(written!.kind, 'written');
+      await es.indices.refresh({ index });
+      const res = await es.search({ index: older, query: { term: { models: 'wh1000xm5' } } });
+      assert.deepEqual(res.hits.hits.map((h) => h._id), [d.id]);
+      assert.deepEqual(await upgraded.upgradeMappings([index]), {}, 'nothing left to add');
+    } finally {
+      await upgraded.dropAll();
+    }
   });
 
   it('ensureIndex is race-safe: concurrent starts share one index', async () => {

@@ -1,4 +1,5 @@
 import { createService, registerClients } from '@shop/kit';
+import { BrandList } from './brands.ts';
 import { config } from './config.ts';
 import { Lemmatizer } from './lemmas.ts';
 import { registerSearchRoutes } from './routes/search.ts';
@@ -35,7 +36,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
 
   const popular = new PopularQueries(app.redis, cfg.SEARCH_REDIS_PREFIX);
   registerSearchRoutes(app, {
-    search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules, new Lemmatizer(app.es, cfg.ITEMS_ALIAS)),
+    search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules, new Lemmatizer(app.es, cfg.ITEMS_ALIAS), new BrandList(app.es, cfg.ITEMS_ALIAS)),
     suggest: new SuggestService({
       es: app.es, itemsAlias: cfg.ITEMS_ALIAS, categoriesIndex: cfg.CATEGORIES_INDEX, popular,
       onPopularError: (err) => app.log.debug({ err }, 'popular queries unavailable'),

@@ -48,9 +48,22 @@ export interface TextPlan {
   text: string;
   units: QueryUnit[];
   mode: MatchMode;
+  /** Per query word: the model codes (without separators) of the query that include it ("rtx" and "4060" → "rtx4060"). */
+  codes?: ReadonlyMap<string, string[]>;
 }
 
-function wordClause(word: string, mode: MatchMode): estypes.QueryDslQueryContainer {
+/** A word matched through a model code written otherwise ("wh1000xm5" for "WH-1000XM5") scores like a name match of a rare word. */
+export const MODEL_CODE_BOOST = 8;
+
+/** The word as written, or (for a part of a model code) the code written with other separators in the item's name. */
+function wordClause(word: string, mode: MatchMode, codes?: ReadonlyMap<string, string[]>): estypes.QueryDslQueryContainer {
+  const clause = textWordClause(word, mode);
+  const code = codes?.get(word);
+  if (!code?.length) return clause;
+  return { dis_max: { queries: [clause, { terms: { models: code, boost: MODEL_CODE_BOOST } }] } };
+}
+
+function textWordClause(word: string, mode: MatchMode): estypes.QueryDslQueryContainer {
   const exact: estypes.QueryDslQueryContainer = { multi_match: { query: word, fields: TEXT_FIELDS, type: 'best_fields', tie_breaker: 0.3 } };
   if (mode === 'strict' || hasDigit(word) || word.length < 4) return exact;
   return {
@@ -72,10 +85,10 @@ const phraseClause = (phrase: string[]): estypes.QueryDslQueryContainer => ({
 });
 
 /** One unit: its own words (several words: all of them), or any of its synonyms. */
-function unitClause(unit: QueryUnit, mode: MatchMode): estypes.QueryDslQueryContainer {
+function unitClause(unit: QueryUnit, mode: MatchMode, codes?: ReadonlyMap<string, string[]>): estypes.QueryDslQueryContainer {
   const own: estypes.QueryDslQueryContainer = unit.words.length === 1
-    ? wordClause(unit.words[0]!, mode)
-    : { bool: { must: unit.words.map((w) => wordClause(w, mode)) } };
+    ? wordClause(unit.words[0]!, mode, codes)
+    : { bool: { must: unit.words.map((w) => wordClause(w, mode, codes)) } };
   if (!unit.alternatives.length) return own;
   const alternatives = unit.alternatives.map((alt) => (alt.length === 1 ? wordClause(alt[0]!, 'strict') : phraseClause(alt)));
   // The words as typed score a little above their synonyms.
@@ -87,7 +100,7 @@ function unitClause(unit: QueryUnit, mode: MatchMode): estypes.QueryDslQueryCont
  * ~20% of their text score, never enough to overturn a clearly better text match.
  */
 export function textQuery(plan: TextPlan): estypes.QueryDslQueryContainer {
-  const clauses = plan.units.map((u) => unitClause(u, plan.mode));
+  const clauses = plan.units.map((u) => unitClause(u, plan.mode, plan.codes));
   const lower = plan.text.toLowerCase();
   const matched: estypes.QueryDslQueryContainer = { bool: { must: clauses } };
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hasDigit, normalizeText, switchLayout, words } from './text.ts';
+import { hasDigit, normalizeText, queryCodes, switchLayout, words } from './text.ts';
 
 test('ё is е, whitespace collapses, NFKC folds compatibility forms', () => {
   assert.equal(normalizeText('  Чёрная   ЁЛКА\tｉＰｈｏｎｅ '), 'Черная ЕЛКА iPhone');
@@ -31,4 +31,13 @@ test('wrong keyboard layout: Latin typed for Russian and back', () => {
 test('digits mark model numbers', () => {
   assert.equal(hasDigit('rtx4060'), true);
   assert.equal(hasDigit('nike'), false);
+});
+
+test('model codes: the query\'s codes without separators, per word, never part of a word', () => {
+  assert.deepEqual(Object.fromEntries(queryCodes(words('rtx 4060'))), { rtx: ['rtx4060'], 4060: ['rtx4060'] });
+  assert.deepEqual(Object.fromEntries(queryCodes(words('WH-1000XM5'))), { 'wh-1000xm5': ['wh1000xm5'] });
+  assert.deepEqual(queryCodes(words('wh1000xm5')).get('wh1000xm5'), ['wh1000xm5']);
+  assert.deepEqual(queryCodes(words('iphone 15 pro')).get('pro'), ['iphone15pro', '15pro']);
+  assert.deepEqual(queryCodes(words('кроссовки nike')).size, 0, 'no digits, no codes');
+  assert.equal(queryCodes(words('чайник 1,7 л')).get('1,7'), undefined, 'two numbers are never one code');
 });

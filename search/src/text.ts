@@ -3,7 +3,7 @@
  * between the Russian ЙЦУКЕН and the English QWERTY layouts ("rhjccjdrb" is "кроссовки" typed
  * with the wrong layout, "тшлу" is "nike").
  */
-import { normalizeText } from '@shop/contracts';
+import { codeParts, codeWindows, normalizeText } from '@shop/contracts';
 
 export { normalizeText };
 
@@ -47,3 +47,35 @@ export function switchLayout(text: string): string | null {
 
 /** Words that stand for numbers or model codes: never fuzzy ("15" must not match "16"). */
 export const hasDigit = (word: string) => /\p{N}/u.test(word);
+
+/**
+ * For each query word, the model codes of the query that cover it whole, written without
+ * separators: "rtx 4060" gives "rtx4060" to both words, "wh-1000xm5" gives "wh1000xm5", "iphone 15
+ * pro" gives "iphone15", "15pro" and "iphone15pro". A code never covers part of a word, so
+ * "wh-1000xm5" does not become "1000xm5" (which "WF-1000XM5" would match).
+ */
+export function queryCodes(queryWords: string[]): Map<string, string[]> {
+  const parts: string[] = [];
+  const owner: number[] = [];
+  const starts = new Set<number>();
+  const ends = new Set<number>();
+  queryWords.forEach((word, i) => {
+    const own = codeParts(word);
+    if (!own.length) return;
+    starts.add(parts.length);
+    for (const part of own) {
+      parts.push(part);
+      owner.push(i);
+    }
+    ends.add(parts.length - 1);
+  });
+  const codes = new Map<string, string[]>();
+  for (const { code, first, last } of codeWindows(parts)) {
+    if (!starts.has(first) || !ends.has(last)) continue;
+    for (let i = owner[first]!; i <= owner[last]!; i++) {
+      const list = codes.get(queryWords[i]!) ?? [];
+      if (!list.includes(code)) codes.set(queryWords[i]!, [...list, code]);
+    }
+  }
+  return codes;
+}

@@ -78,6 +78,9 @@ it(`judged set: ${queries.length} queries over ${items.length} items, nDCG@${K} 
   const worst = [...rows].sort((a, b) => a.ndcg - b.ndcg).slice(0, 12).map((r) => ({ ...r, ndcg: +r.ndcg.toFixed(2), recall: +r.recall.toFixed(2) }));
   t.diagnostic(JSON.stringify({ overall, byKind }));
   if (process.env.RELEVANCE_REPORT) console.log(JSON.stringify({ overall, byKind, worst }, null, 2));
+  // RELEVANCE_REPORT=<kind>,<kind>: every query of those kinds, one line each.
+  const listed = new Set(process.env.RELEVANCE_REPORT?.split(','));
+  for (const r of rows.filter((row) => listed.has(row.kind))) console.log(JSON.stringify({ ...r, ndcg: +r.ndcg.toFixed(2), recall: +r.recall.toFixed(2) }));
   assert.ok(overall.ndcg >= THRESHOLDS.ndcg, `mean nDCG@${K} ${overall.ndcg} < ${THRESHOLDS.ndcg}; worst: ${JSON.stringify(worst)}`);
   assert.ok(overall.recall >= THRESHOLDS.recall, `mean recall@${K} ${overall.recall} < ${THRESHOLDS.recall}; worst: ${JSON.stringify(worst)}`);
   for (const [kind, m] of Object.entries(byKind)) {

@@ -45,6 +45,12 @@ describe('buildDocument', () => {
     assert.deepEqual(doc.suggest, { input: ['Елка искусственная', 'Nike', 'Елки', 'Trees'], weight: 3 });
   });
 
+  it('indexes the name\'s model codes without separators', () => {
+    const doc = buildDocument(item({ name: 'Наушники Sony WH-1000XM5' }), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['headphones'], names: [] });
+    assert.ok(doc.models.includes('wh1000xm5'), JSON.stringify(doc.models));
+    assert.deepEqual(buildDocument(item(), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['trees'], names: [] }).models, []);
+  });
+
   it('refuses a price that is not above zero', () => {
     for (const price of ['0.00', '-1.00', 'abc']) {
       assert.throws(() => parsePrice(price), (err: unknown) => err instanceof DocumentError && err.reason === 'invalid-price');

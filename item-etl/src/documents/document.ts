@@ -3,7 +3,7 @@
  * normalized the way the search service normalizes queries, the brand in one canonical spelling,
  * the category path and names, the seller's name and the rating summary.
  */
-import { normalizeText, type ItemSnapshot } from '@shop/contracts';
+import { modelCodes, normalizeText, type ItemSnapshot } from '@shop/contracts';
 
 export interface Rating { average: number; count: number }
 
@@ -12,6 +12,8 @@ export interface ItemDocument {
   sellerId: string;
   sellerName: string | null;
   name: string;
+  /** The name's model codes without separators ("WH-1000XM5" → "wh1000xm5", "RTX 4060" → "rtx4060"): `modelCodes` of contracts. */
+  models: string[];
   description: string;
   brand: string;
   category: string;
@@ -128,6 +130,7 @@ export function buildDocument(item: ItemInput, enrichment: Enrichment, category:
     sellerId: item.sellerId,
     sellerName: enrichment.sellerName === null ? null : normalizeText(enrichment.sellerName) || null,
     name,
+    models: modelCodes(name),
     description: normalizeText(item.description),
     brand,
     category: item.category,

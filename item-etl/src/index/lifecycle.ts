@@ -108,6 +108,25 @@ export class IndexLifecycle {
     if (missing.length) await this.es.indices.updateAliases({ actions: missing.map((index) => ({ add: { index, alias: writeAlias(index) } })) });
   }
 
+  /**
+   * Adds the fields the current mapping has and an older index lacks (new top-level fields only:
+   * adding a field is the one mapping change an open index accepts), so documents of the current
+   * shape can be written to it under `dynamic: strict`. Documents indexed before the upgrade gain
+   * the field only when rewritten: a rebuild fills them all. Returns the fields added per index.
+   */
+  async upgradeMappings(indices: string[]): Promise<Record<string, string[]>> {
+    const current = await this.es.indices.getMapping({ index: indices.join(',') });
+    const added: Record<string, string[]> = {};
+    for (const index of indices) {
+      const have = current[index]?.mappings.properties ?? {};
+      const missing = Object.entries(itemMappings.properties ?? {}).filter(([field]) => !(field in have));
+      if (!missing.length) continue;
+      await this.es.indices.putMapping({ index, properties: Object.fromEntries(missing) });
+      added[index] = missing.map(([field]) => field);
+    }
+    return added;
+  }
+
   invalidateTargets(): void {
     this.#targets = undefined;
   }
@@ -145,7 +164,7 @@ export class IndexLifecycle {
         if ((await this.aliasIndices(this.targetsAlias)).length === 0) {
           await this.es.indices.putAlias({ index: live, name: this.targetsAlias });
         }
-        await this.targets({ fresh: true }); // gives older indices their write alias
+        await this.upgradeMappings(await this.targets({ fresh: true })); // targets() gives older indices their write alias
         return live;
       }
       if (await this.acquireLock('bootstrap', owner, 30_000)) {

@@ -56,6 +56,8 @@ export const itemMappings: estypes.MappingTypeMapping = {
         prefix: { type: 'text', analyzer: 'shop_exact', index_prefixes: { min_chars: 1, max_chars: 10 } },
       },
     },
+    /** Model codes of the name without separators (see `modelCodes` in contracts): "wh1000xm5" finds "WH-1000XM5". */
+    models: { type: 'keyword', ignore_above: 64 },
     description: text,
     brand: {
       type: 'keyword',

@@ -46,7 +46,7 @@ const Result = Type.Object({
   }),
   didYouMean: Type.Optional(Type.String()),
   correction: Type.Optional(Type.Object({
-    step: Type.Union([Type.Literal('layout'), Type.Literal('typo'), Type.Literal('layout_typo'), Type.Literal('relaxed')]),
+    step: Type.Union([Type.Literal('layout'), Type.Literal('transliteration'), Type.Literal('typo'), Type.Literal('layout_typo'), Type.Literal('relaxed')]),
     query: Type.String({ description: 'the question actually answered' }),
     dropped: Type.Optional(Type.Array(Type.String(), { description: 'words the results do not contain' })),
   }, { description: 'present when nothing matched the query as typed and a fallback answered instead' })),

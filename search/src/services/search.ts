@@ -16,11 +16,12 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { HttpProblem } from '@shop/kit';
 import { PRICE_RANGES, buildProbe, buildSearch, type SearchParams, type TextPlan } from '../query.ts';
+import type { BrandList } from '../brands.ts';
 import type { Lemmatizer } from '../lemmas.ts';
 import { expand, stemIndex, type QueryUnit, type StemIndex, type SynonymRules } from '../synonyms.ts';
-import { normalizeText, switchLayout, words } from '../text.ts';
+import { normalizeText, queryCodes, switchLayout, words } from '../text.ts';
 
-export type Step = 'strict' | 'layout' | 'typo' | 'layout_typo' | 'relaxed';
+export type Step = 'strict' | 'layout' | 'transliteration' | 'typo' | 'layout_typo' | 'relaxed';
 
 export interface Bucket { value: string; count: number }
 export interface SearchItem {
@@ -57,13 +58,15 @@ export class SearchService {
   readonly #alias: string;
   readonly #synonyms: () => SynonymRules;
   readonly #lemmas: Lemmatizer | undefined;
+  readonly #brands: BrandList | undefined;
   #stemIndex: { rules: SynonymRules; index: Promise<StemIndex> } | undefined;
 
-  constructor(es: Client, alias: string, synonyms: () => SynonymRules, lemmas?: Lemmatizer) {
+  constructor(es: Client, alias: string, synonyms: () => SynonymRules, lemmas?: Lemmatizer, brands?: BrandList) {
     this.#es = es;
     this.#alias = alias;
     this.#synonyms = synonyms;
     this.#lemmas = lemmas;
+    this.#brands = brands;
   }
 
   /** The rules' stem index, built once per version of the rules (again after a failure). */
@@ -86,7 +89,7 @@ export class SearchService {
     const rules = this.#synonyms();
     const index = this.#index(rules);
     const stemmed = index && this.#lemmas ? { index: await index, stems: await this.#lemmas.stems(w) } : undefined;
-    return { text: normalizeText(text), units: expand(w, rules, stemmed), mode };
+    return { text: normalizeText(text), units: expand(w, rules, stemmed), mode, codes: queryCodes(w) };
   }
 
   async search(p: SearchParams): Promise<SearchResult> {
@@ -98,7 +101,25 @@ export class SearchService {
 
     const candidates = await this.#fallbacks(strict);
     if (!candidates.length) return first;
-    const probes = await this.#msearch(candidates.map((c) => ({ body: buildProbe(p, c.plan), suggestFor: c.plan.mode === 'fuzzy' ? c.plan.text : undefined })));
+    // One round trip: the fallback probes, and whether each typed word (and its re-typed form) is in the index.
+    const tokens = queryTokens(strict.text);
+    const vocabulary = tokens.flatMap((t) => [t.typed, ...(t.layout ? [t.layout] : [])]);
+    const responses = await this.#msearch([
+      ...candidates.map((c) => ({ body: buildProbe(p, c.plan), suggestFor: c.plan.mode === 'fuzzy' ? c.plan.text : undefined })),
+      ...vocabulary.map((w) => ({ body: existsProbe(w) })),
+    ]);
+    const probes = responses.slice(0, candidates.length);
+    const known = new Map(vocabulary.map((w, i) => [w.join(' '), total(responses[candidates.length + i]!) > 0]));
+
+    // Word by word: a word not in the index is re-typed in the other layout when that form is, or
+    // replaced by the index's brand it spells in the other alphabet ("rhjccjdrb nike", "кроссовки найк").
+    const rewrite = await this.#rewrite(tokens, known);
+    if (rewrite && rewrite.text !== candidates.find((c) => c.step === 'layout')?.plan.text) {
+      const plan = await this.plan(rewrite.text);
+      const result = plan && await this.#run(p, plan);
+      if (result && result.total > 0) return { ...result, didYouMean: plan.text, correction: { step: rewrite.step, query: plan.text } };
+    }
+
     const index = probes.findIndex((r) => total(r) > 0);
     if (index < 0) return first;
     const { step, plan } = candidates[index]!;
@@ -123,6 +144,39 @@ export class SearchService {
     if (layout) list.push({ step: 'layout_typo', plan: { ...layout, mode: 'fuzzy' } });
     for (const keep of relaxations(strict.units)) list.push({ step: 'relaxed', plan: { ...strict, units: keep, mode: 'fuzzy' } });
     return list;
+  }
+
+  /**
+   * The query with each word the index does not hold replaced: by the word re-typed in the other
+   * keyboard layout when the index holds that, else (alone or with its neighbours) by a brand of the
+   * index it spells in the other alphabet, as typed or re-typed. Undefined when nothing changes.
+   */
+  async #rewrite(tokens: QueryToken[], known: Map<string, boolean>): Promise<{ text: string; step: 'layout' | 'transliteration' } | undefined> {
+    const out: (string[] | undefined)[] = tokens.map((t) => {
+      if (known.get(t.typed.join(' '))) return t.typed;
+      return t.layout && known.get(t.layout.join(' ')) ? t.layout : undefined;
+    });
+    let step: 'layout' | 'transliteration' = 'layout';
+    if (out.includes(undefined)) {
+      const brands = await this.#brands?.keys();
+      for (let i = 0; brands && i < tokens.length; i++) {
+        if (out[i]) continue;
+        for (let n = Math.min(brands.longest, tokens.length - i); n >= 1; n--) {
+          const span = tokens.slice(i, i + n);
+          if (span.some((t) => t.typed.length !== 1)) continue;
+          const brand = brands.match(span.map((t) => t.typed[0]!))
+            ?? (span.every((t) => t.layout?.length === 1) ? brands.match(span.map((t) => t.layout![0]!)) : undefined);
+          if (!brand) continue;
+          out[i] = brand;
+          for (let j = 1; j < n; j++) out[i + j] = [];
+          step = 'transliteration';
+          break;
+        }
+      }
+    }
+    const changed = out.some((w, i) => w && w !== tokens[i]!.typed);
+    if (!changed) return undefined;
+    return { text: out.map((w, i) => w ?? tokens[i]!.typed).flat().join(' '), step };
   }
 
   async #run(p: SearchParams, plan: TextPlan | undefined): Promise<SearchResult> {
@@ -150,6 +204,25 @@ export class SearchService {
     throw err;
   };
 }
+
+/** A whitespace-separated part of the query: its words as typed and as re-typed in the other layout. */
+interface QueryToken { typed: string[]; layout?: string[] }
+
+function queryTokens(text: string): QueryToken[] {
+  return text.split(' ').flatMap((raw) => {
+    const typed = words(raw);
+    if (!typed.length) return [];
+    const other = typed.every((w) => /^[\p{N}.,-]+$/u.test(w)) ? null : switchLayout(raw);
+    const layout = other ? words(other) : [];
+    return [{ typed, ...(layout.length ? { layout } : {}) }];
+  });
+}
+
+/** Does the index hold these words (each somewhere, by the strict word clauses)? At most one hit is counted. */
+const existsProbe = (w: string[]): estypes.SearchRequest => ({
+  ...buildProbe({ sort: 'relevance', page: 1, size: 1 }, { text: w.join(' '), units: w.map((x) => ({ words: [x], alternatives: [] })), mode: 'strict' }),
+  size: 0, track_total_hits: 1, terminate_after: 1,
+});
 
 /**
  * Which words matter least, in the order they are given up: number-only words ("17" in "iphone
