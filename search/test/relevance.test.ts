@@ -24,7 +24,11 @@ const items: FixtureItem[] = catalog.map((c) => ({ ...c, id: uuidOf(c.key) }));
 const keyOf = new Map(items.map((i) => [i.id, i.key]));
 
 /** Thresholds: a little under what was measured when the collection was committed (see search/README.md). */
-export const THRESHOLDS = { ndcg: 0.9, recall: 0.84, kind: { ndcg: 0.78, recall: 0.65 } };
+export const THRESHOLDS = {
+  ndcg: 0.9, recall: 0.84, kind: { ndcg: 0.78, recall: 0.65 },
+  /** Kinds measured higher when they were added (1.0/1.0, 1.0/1.0, 0.984/0.955): they may not fall back. */
+  kinds: { layout_mixed: { ndcg: 0.95, recall: 0.95 }, brand_translit: { ndcg: 0.95, recall: 0.95 }, model_format: { ndcg: 0.93, recall: 0.9 } } as Record<string, { ndcg: number; recall: number }>,
+};
 const K = 10;
 
 const dcg = (grades: number[]) => grades.slice(0, K).reduce((sum, g, i) => sum + (2 ** g - 1) / Math.log2(i + 2), 0);
@@ -84,6 +88,8 @@ it(`judged set: ${queries.length} queries over ${items.length} items, nDCG@${K} 
   assert.ok(overall.ndcg >= THRESHOLDS.ndcg, `mean nDCG@${K} ${overall.ndcg} < ${THRESHOLDS.ndcg}; worst: ${JSON.stringify(worst)}`);
   assert.ok(overall.recall >= THRESHOLDS.recall, `mean recall@${K} ${overall.recall} < ${THRESHOLDS.recall}; worst: ${JSON.stringify(worst)}`);
   for (const [kind, m] of Object.entries(byKind)) {
-    assert.ok(m.ndcg >= THRESHOLDS.kind.ndcg && m.recall >= THRESHOLDS.kind.recall, `${kind}: ${JSON.stringify(m)} below ${JSON.stringify(THRESHOLDS.kind)}`);
+    const min = THRESHOLDS.kinds[kind] ?? THRESHOLDS.kind;
+    assert.ok(m.ndcg >= min.ndcg && m.recall >= min.recall, `${kind}: ${JSON.stringify(m)} below ${JSON.stringify(min)}`);
   }
+  for (const kind of Object.keys(THRESHOLDS.kinds)) assert.ok(byKind[kind], `the judged set has ${kind} queries`);
 });

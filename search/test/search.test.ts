@@ -35,6 +35,10 @@ const ITEMS = [
   item('xss', '<b>Кружка</b> <script>alert(1)</script> керамическая', 'Lefard', 'kitchen'),
   item('tie-a', 'Бутылка для воды Sport', 'Contigo', 'fitness', { stock: 0 }),
   item('tie-b', 'Бутылка для воды Sport', 'Contigo', 'fitness', { stock: 3, rating: [45, 10] }),
+  item('sony-wh', 'Беспроводные наушники Sony WH-1000XM5', 'Sony', 'headphones'),
+  item('rtx', 'Видеокарта Palit GeForce RTX4070 Dual', 'Palit', 'laptops'),
+  item('kettle', 'Чайник электрический Philips HD9318', 'Philips', 'kitchen'),
+  item('pan', 'Сковорода чугунная 26 см', 'Биол', 'kitchen'),
   ...Array.from({ length: 25 }, (_, n) => item(`mug-${n}`, `Кружка походная ${n}`, 'Tramp', 'camping', { price: `${100 + n}.00` })),
 ];
 const ids = Object.fromEntries(ITEMS.map((i) => [i.key, i.id]));
@@ -150,6 +154,62 @@ describe('matching', () => {
       assert.equal(res.total, 0, q);
       assert.equal(res.didYouMean, undefined, q);
     }
+  });
+});
+
+describe('words typed otherwise: model numbers, mixed layouts, brands in the other alphabet', () => {
+  it('model numbers match without their separators, with others, and joined either way', async () => {
+    for (const q of ['wh1000xm5', 'WH-1000XM5', 'wh 1000 xm5', 'наушники wh1000xm5']) {
+      const res = await search(q);
+      assert.deepEqual(keys(res), ['sony-wh'], q);
+      assert.equal(res.correction, undefined, `${q}: the same model, not a correction`);
+    }
+    for (const q of ['rtx 4070', 'RTX-4070', 'rtx4070']) assert.deepEqual(keys(await search(q)), ['rtx'], q);
+    assert.deepEqual(keys(await search('iphone15')), ['iphone15'], 'not the iPhone 16');
+    assert.ok(!keys(await search('wf1000xm5')).includes('sony-wh'), 'another model is not this one');
+    assert.ok(!keys(await search('wh1000')).includes('sony-wh'), 'a code is matched whole, not by its beginning');
+  });
+
+  it('mixed layout: only the words the index does not hold are re-typed, and the answer says so', async () => {
+    const ru = await search('rhjccjdrb nike');
+    assert.equal(ru.didYouMean, 'кроссовки nike');
+    assert.deepEqual(ru.correction, { step: 'layout', query: 'кроссовки nike' });
+    assert.ok(keys(ru).includes('pegasus') && !keys(ru).includes('kids'), JSON.stringify(keys(ru)));
+    const en = await search('кроссовки тшлу');
+    assert.equal(en.didYouMean, 'кроссовки nike');
+    assert.ok(keys(en).includes('pegasus') && !keys(en).includes('kids'));
+    assert.equal((await search('rhjccjdrb тшлу')).didYouMean, 'кроссовки nike', 'both words re-typed, each its own way');
+  });
+
+  it('a correctly typed query is not converted', async () => {
+    for (const q of ['кроссовки nike', 'nike', 'lenovo', 'чайник philips']) {
+      const res = await search(q);
+      assert.ok(res.total > 0, q);
+      assert.equal(res.correction, undefined, q);
+      assert.equal(res.didYouMean, undefined, q);
+    }
+  });
+
+  it('a brand typed in the other alphabet becomes the index\'s own brand, and the answer says so', async () => {
+    const philips = await search('чайник филипс');
+    assert.deepEqual(philips.correction, { step: 'transliteration', query: 'чайник philips' });
+    assert.equal(philips.didYouMean, 'чайник philips');
+    assert.deepEqual(keys(philips), ['kettle']);
+    assert.deepEqual(keys(await search('филипс')), ['kettle']);
+    const biol = await search('сковорода biol');
+    assert.equal(biol.didYouMean, 'сковорода биол', 'Latin letters for a Russian brand');
+    assert.deepEqual(keys(biol), ['pan']);
+  });
+
+  it('never invents a brand: one the index does not hold is not a correction', async () => {
+    for (const q of ['самсунг', 'бош']) {
+      const res = await search(q);
+      assert.equal(res.total, 0, `${q}: ${JSON.stringify(res.correction)}`);
+      assert.equal(res.didYouMean, undefined, q);
+    }
+    const kettle = await search('чайник бош');
+    assert.deepEqual(kettle.correction, { step: 'relaxed', query: 'чайник', dropped: ['бош'] }, 'the unknown brand is dropped and named, not replaced');
+    assert.equal(kettle.didYouMean, undefined);
   });
 });
 
