@@ -15,6 +15,7 @@ import fp from 'fastify-plugin';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { Metrics } from './metrics.ts';
+import { injectTraceHeaders } from './tracing.ts';
 
 // ------------------------------------------------------------------ the table
 
@@ -119,6 +120,13 @@ export interface OutboxMessage {
   /** The message value: JSON (stored as JSONB; a string is taken as JSON text). */
   payload: unknown;
   headers?: Record<string, string>;
+}
+
+/** Headers for an outbox row: the current trace context (`traceparent`, `tracestate`) and `content-type: application/json`. */
+export function outboxHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(injectTraceHeaders())) if (typeof v === 'string') headers[k] = v;
+  return { ...headers, 'content-type': 'application/json', ...extra };
 }
 
 /** A Prisma interactive transaction (`prisma.$transaction(async (tx) => ...)`) ... */

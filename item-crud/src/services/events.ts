@@ -3,7 +3,7 @@ import {
   COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, encodeCommentEvent, encodeItemEvent, ratingSummary,
   type CommentEvent, type CommentEventType, type ItemEvent, type ItemEventType, type ItemImage, type ItemSnapshot,
 } from '@shop/contracts';
-import { injectTraceHeaders } from '@shop/kit';
+import { outboxHeaders } from '@shop/kit';
 import type { CommentRecord } from '../repositories/comments.ts';
 import type { ItemRecord } from '../repositories/items.ts';
 import type { NewOutboxRow } from '../repositories/outbox.ts';
@@ -48,7 +48,7 @@ export function outboxRowFor(type: ItemEventType, row: ItemRecord): { row: NewOu
   encodeItemEvent(event); // throws on anything a consumer would reject
   return {
     event,
-    row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event as unknown as NewOutboxRow['payload'], headers: outboxHeaders() },
+    row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event, headers: outboxHeaders() },
   };
 }
 
@@ -74,14 +74,6 @@ export function commentOutboxRowFor(type: CommentEventType, comment: CommentReco
   encodeCommentEvent(event); // throws on anything a consumer would reject
   return {
     event,
-    row: { eventId: event.id, topic: COMMENT_EVENTS_TOPIC, key: item.id, payload: event as unknown as NewOutboxRow['payload'], headers: outboxHeaders() },
+    row: { eventId: event.id, topic: COMMENT_EVENTS_TOPIC, key: item.id, payload: event, headers: outboxHeaders() },
   };
-}
-
-/** The caller's trace context (so the consumers' spans continue the request's trace) and the content type. */
-function outboxHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(injectTraceHeaders())) if (typeof v === 'string') headers[k] = v;
-  headers['content-type'] = 'application/json';
-  return headers;
 }
