@@ -73,6 +73,19 @@ function runner(overrides: Partial<ConsumerRunnerOptions<Event>> & Pick<Consumer
   return new ConsumerRunner<Event>(options);
 }
 
+/** Runs `fn` with the consumer started, and stops it whatever happens. */
+async function whileRunning(consumer: ConsumerRunner<Event>, fn: () => Promise<void>): Promise<void> {
+  await consumer.start();
+  try {
+    await fn();
+  } finally {
+    await consumer.stop();
+  }
+}
+
+const committedToTheEnd = (groupId: string) =>
+  waitFor('offsets committed to the end', async () => (await committedTotal(admin, groupId, topic)) === (await highTotal(admin, topic)));
+
 describe('ConsumerRunner', () => {
   it('sends undecodable and handler-refused messages to the dead-letter topic with the original bytes, a reason and their origin, and keeps going', async () => {
     const key = randomUUID();
@@ -96,8 +109,7 @@ describe('ConsumerRunner', () => {
         await record([e]);
       },
     });
-    await consumer.start();
-    try {
+    await whileRunning(consumer, async () => {
       await waitFor('the valid event handled', async () => (await recorded(key)).includes(1));
       const dead = (await readTopic(admin, dlqTopic, (r) => r.filter((d) => d.message.key?.toString() === key).length >= 4))
         .filter((d) => d.message.key?.toString() === key);
@@ -112,13 +124,11 @@ describe('ConsumerRunner', () => {
         assert.equal(d.header('traceparent'), headers.traceparent);
       });
       assert.deepEqual(await recorded(key), [1], 'refused messages have no effect');
-      await waitFor('offsets committed to the end', async () => (await committedTotal(admin, groupId, topic)) === (await highTotal(admin, topic)));
+      await committedToTheEnd(groupId);
       for (const reason of ['invalid-json', 'schema', 'empty', 'unlucky']) {
         assert.equal(await sample(metrics, 'kit_test_dlq_dlq_total', { reason, group: groupId }), 1, reason);
       }
-    } finally {
-      await consumer.stop();
-    }
+    });
     assert.equal(consumer.state, 'stopped');
   });
 
@@ -129,14 +139,11 @@ describe('ConsumerRunner', () => {
     await send(key, Buffer.from('nope'));
     await send(key, event(key, 2));
     const consumer = runner({ groupId, metrics: consumerMetrics(metrics, 'kit_test_skip'), handleBatch: (events) => record(events) });
-    await consumer.start();
-    try {
+    await whileRunning(consumer, async () => {
       await waitFor('the valid event handled', async () => (await recorded(key)).includes(2));
-      await waitFor('offsets committed to the end', async () => (await committedTotal(admin, groupId, topic)) === (await highTotal(admin, topic)));
+      await committedToTheEnd(groupId);
       assert.ok((await sample(metrics, 'kit_test_skip_skipped_total', { topic, reason: 'invalid-json' })) >= 1);
-    } finally {
-      await consumer.stop();
-    }
+    });
   });
 
   it('commits only after the effect: a failing handler is retried in the group, nothing is committed meanwhile; stopped mid-retry, the next member handles the chunk', async () => {
@@ -182,14 +189,11 @@ describe('ConsumerRunner', () => {
 
     failing = false;
     const second = runner({ groupId, fromBeginning: false, maxBatchSize: 2, handleBatch: flaky });
-    await second.start();
-    try {
+    await whileRunning(second, async () => {
       await waitFor('every effect recorded', async () => (await recorded(key)).length === 4, 30_000);
       assert.deepEqual(await recorded(key), [0, 10, 11, 12]);
       await waitFor('offsets committed after the effects', async () => (await committedTotal(admin, groupId, topic)) === committedBefore + 3);
-    } finally {
-      await second.stop();
-    }
+    });
   });
 
   it('measures the lag of its group and publishes it', async () => {
@@ -202,8 +206,7 @@ describe('ConsumerRunner', () => {
     const total = [...before.get(topic)!.values()].reduce((a, b) => a + b, 0);
     assert.equal(total, await highTotal(admin, topic));
     await send(key, event(key, 3));
-    await consumer.start();
-    try {
+    await whileRunning(consumer, async () => {
       await waitFor('the event handled', async () => (await recorded(key)).includes(3));
       await waitFor('no lag left', async () => [...(await consumer.measureLag()).get(topic)!.values()].every((lag) => lag === 0));
       await waitFor('the lag gauge at 0 for every partition', async () => {
@@ -211,9 +214,7 @@ describe('ConsumerRunner', () => {
         return gauge?.values.length === 3 && gauge.values.every((v) => v.value === 0 && v.labels.group === groupId);
       });
       assert.equal(await sample(metrics, 'kit_test_lag_consumer_up', { group: groupId }), 1);
-    } finally {
-      await consumer.stop();
-    }
+    });
     assert.equal(await sample(metrics, 'kit_test_lag_consumer_up', { group: groupId }), 0);
   });
 
