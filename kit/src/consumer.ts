@@ -428,7 +428,14 @@ export class ConsumerRunner<T, R = unknown> {
     const handled: Decoded<T>[] = [];
     const refused: DeadLetter[] = [];
     for (const message of chunk) {
-      const decoded = this.#o.decode(message.value, message, topic);
+      let decoded: Validation<T>;
+      try {
+        decoded = this.#o.decode(message.value, message, topic);
+      } catch (err) {
+        // A decoder that throws on some bytes would otherwise crash the consumer on them again and again.
+        refused.push({ message, reason: 'decode-error', detail: (err as Error).message ?? String(err) });
+        continue;
+      }
       if (decoded.ok) handled.push({ value: decoded.value, message, topic, partition });
       else refused.push({ message, ...decodeRejection(decoded.errors) });
     }

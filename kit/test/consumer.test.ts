@@ -132,17 +132,23 @@ describe('ConsumerRunner', () => {
     assert.equal(consumer.state, 'stopped');
   });
 
-  it('skips refused messages when there is no dead-letter topic, and counts them', async () => {
+  it('skips refused messages (also those its decoder throws on) when there is no dead-letter topic, and counts them', async () => {
     const key = randomUUID();
     const metrics = new Metrics('kit-test');
     const groupId = `kit-test-skip-${suffix}`;
     await send(key, Buffer.from('nope'));
+    await send(key, Buffer.from('a decoder bug'));
     await send(key, event(key, 2));
-    const consumer = runner({ groupId, metrics: consumerMetrics(metrics, 'kit_test_skip'), handleBatch: (events) => record(events) });
+    const buggy = (value: Buffer | null) => {
+      if (value?.toString() === 'a decoder bug') throw new Error('the decoder fell over');
+      return decode(value);
+    };
+    const consumer = runner({ groupId, decode: buggy, metrics: consumerMetrics(metrics, 'kit_test_skip'), handleBatch: (events) => record(events) });
     await whileRunning(consumer, async () => {
       await waitFor('the valid event handled', async () => (await recorded(key)).includes(2));
       await committedToTheEnd(groupId);
       assert.ok((await sample(metrics, 'kit_test_skip_skipped_total', { topic, reason: 'invalid-json' })) >= 1);
+      assert.ok((await sample(metrics, 'kit_test_skip_skipped_total', { topic, reason: 'decode-error' })) >= 1, 'a throwing decoder refuses, it does not crash');
     });
   });
 
