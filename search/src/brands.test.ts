@@ -22,6 +22,7 @@ test('a brand typed in the other alphabet is the index\'s own spelling of it', (
   assert.deepEqual(brands.match(['нью', 'баланс']), ['new', 'balance']);
   assert.deepEqual(brands.match(['сяоми']), ['xiaomi']);
   assert.deepEqual(brands.match(['ксиоми']), ['xiaomi']);
+  assert.deepEqual(brands.match(['шаоми']), ['xiaomi']);
   assert.deepEqual(brands.match(['лего']), ['lego'], 'LEGO, not LG');
   assert.deepEqual(brands.match(['biol']), ['биол'], 'Latin letters for a Russian brand');
 });

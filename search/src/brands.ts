@@ -26,12 +26,12 @@ export function latinSpelling(word: string): string {
 const VOWEL = /[aeiouy]/;
 
 /**
- * The sound keys of a Latin spelling (usually one; two when a leading "x" may be "s" or "ks", as in
- * Xiaomi / Сяоми / Ксиоми): sound-alike spellings unified, doubled letters single, then the consonants
+ * The sound keys of a Latin spelling (usually one; three when a leading "x" may be "ks", "s" or "sh",
+ * as in Xiaomi / Ксиоми / Сяоми / Шаоми): sound-alike spellings unified, doubled letters single, then the consonants
  * after the first letter (a leading vowel is kept as "_", so "adidas" is not "dadas").
  */
 export function soundKeys(latin: string): string[] {
-  const variants = latin.startsWith('x') ? [latin, `s${latin.slice(1)}`] : [latin];
+  const variants = latin.startsWith('x') ? [latin, `s${latin.slice(1)}`, `sh${latin.slice(1)}`] : [latin];
   return [...new Set(variants.map(soundKey).filter(Boolean))];
 }
 

@@ -179,6 +179,9 @@ describe('words typed otherwise: model numbers, mixed layouts, brands in the oth
     assert.equal(en.didYouMean, 'кроссовки nike');
     assert.ok(keys(en).includes('pegasus') && !keys(en).includes('kids'));
     assert.equal((await search('rhjccjdrb тшлу')).didYouMean, 'кроссовки nike', 'both words re-typed, each its own way');
+    const size = await search('rhjccjdrb nike 45');
+    assert.deepEqual(size.correction, { step: 'relaxed', query: 'кроссовки nike', dropped: ['45'] }, 'what is dropped is dropped from the re-typed query');
+    assert.ok(keys(size).includes('pegasus'));
   });
 
   it('a correctly typed query is not converted', async () => {
@@ -196,6 +199,9 @@ describe('words typed otherwise: model numbers, mixed layouts, brands in the oth
     assert.equal(philips.didYouMean, 'чайник philips');
     assert.deepEqual(keys(philips), ['kettle']);
     assert.deepEqual(keys(await search('филипс')), ['kettle']);
+    const razor = await search('филипс бритва');
+    assert.deepEqual(razor.correction, { step: 'relaxed', query: 'philips', dropped: ['бритва'] }, 'the brand stays spelled when a word is dropped');
+    assert.deepEqual(keys(razor), ['kettle']);
     const biol = await search('сковорода biol');
     assert.equal(biol.didYouMean, 'сковорода биол', 'Latin letters for a Russian brand');
     assert.deepEqual(keys(biol), ['pan']);

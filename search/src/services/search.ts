@@ -114,22 +114,30 @@ export class SearchService {
     // Word by word: a word not in the index is re-typed in the other layout when that form is, or
     // replaced by the index's brand it spells in the other alphabet ("rhjccjdrb nike", "кроссовки найк").
     const rewrite = await this.#rewrite(tokens, known);
-    if (rewrite && rewrite.text !== candidates.find((c) => c.step === 'layout')?.plan.text) {
-      const plan = await this.plan(rewrite.text);
-      const result = plan && await this.#run(p, plan);
-      if (result && result.total > 0) return { ...result, didYouMean: plan.text, correction: { step: rewrite.step, query: plan.text } };
+    const rewritten = rewrite && rewrite.text !== candidates.find((c) => c.step === 'layout')?.plan.text ? await this.plan(rewrite.text) : undefined;
+    if (rewrite && rewritten) {
+      const result = await this.#run(p, rewritten);
+      if (result.total > 0) return { ...result, didYouMean: rewritten.text, correction: { step: rewrite.step, query: rewritten.text } };
     }
 
-    const index = probes.findIndex((r) => total(r) > 0);
-    if (index < 0) return first;
-    const { step, plan } = candidates[index]!;
-    const probe = probes[index]!;
+    let chosen = { candidates, probes, base: strict, index: probes.findIndex((r) => total(r) > 0) };
+    // When only dropping words helps, drop them from the rewritten query: it keeps the words it put right
+    // ("филипс бритва" without razors → "philips", not nothing).
+    if (rewritten && (chosen.index < 0 || candidates[chosen.index]!.step === 'relaxed')) {
+      const relaxed: Candidate[] = relaxations(rewritten.units).map((keep) => ({ step: 'relaxed', plan: { ...rewritten, units: keep, mode: 'fuzzy' } }));
+      const found = relaxed.length ? await this.#msearch(relaxed.map((c) => ({ body: buildProbe(p, c.plan) }))) : [];
+      const index = found.findIndex((r) => total(r) > 0);
+      if (index >= 0) chosen = { candidates: relaxed, probes: found, base: rewritten, index };
+    }
+    if (chosen.index < 0) return first;
+    const { step, plan } = chosen.candidates[chosen.index]!;
+    const probe = chosen.probes[chosen.index]!;
     const result = await this.#run(p, plan);
     if (result.total === 0) return first; // the index changed between the two requests
     const corrected = step === 'typo' || step === 'layout_typo' ? correctTypos(plan.text, probe) : plan.text;
     if (step === 'relaxed') {
       const kept = new Set(plan.units);
-      const dropped = strict.units.filter((u) => !kept.has(u)).flatMap((u) => u.words);
+      const dropped = chosen.base.units.filter((u) => !kept.has(u)).flatMap((u) => u.words);
       return { ...result, correction: { step, query: plan.units.flatMap((u) => u.words).join(' '), dropped } };
     }
     return { ...result, didYouMean: corrected, correction: { step, query: corrected } };
@@ -154,7 +162,8 @@ export class SearchService {
   async #rewrite(tokens: QueryToken[], known: Map<string, boolean>): Promise<{ text: string; step: 'layout' | 'transliteration' } | undefined> {
     const out: (string[] | undefined)[] = tokens.map((t) => {
       if (known.get(t.typed.join(' '))) return t.typed;
-      return t.layout && known.get(t.layout.join(' ')) ? t.layout : undefined;
+      // A re-typed form of one letter ("b" → "и") says nothing.
+      return t.layout && t.layout.join('').length > 1 && known.get(t.layout.join(' ')) ? t.layout : undefined;
     });
     let step: 'layout' | 'transliteration' = 'layout';
     if (out.includes(undefined)) {
