@@ -87,10 +87,6 @@ export class ItemEventsConsumer {
     return this.#runner.stop();
   }
 
-  measureLag(): Promise<Map<string, Map<number, number>>> {
-    return this.#runner.measureLag();
-  }
-
   /** One attempt: build the documents, one bulk to every target. Throws when anything must be retried. */
   async #index(events: Decoded<ItemEvent>[]): Promise<BatchResult<Indexed>> {
     const { documents, lifecycle } = this.#deps;
