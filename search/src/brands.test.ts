@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrandKeys, latinSpelling, soundKeys } from './brands.ts';
 
-const brands = new BrandKeys(['Nike', 'Philips', 'Bosch', "Levi's", 'New Balance', 'Xiaomi', 'Биол', 'Nokia', 'LEGO', 'LG', 'Apple'].map((value) => ({ value, docs: 1 })));
+const brands = new BrandKeys(['Nike', 'Philips', 'Bosch', "Levi's", 'New Balance', 'Xiaomi', 'Биол', 'Nokia', 'LEGO', 'LG', 'Apple', 'The North Face', "L'Oréal Paris"].map((value) => ({ value, docs: 1 })));
 
 test('spellings in Latin letters and their sound keys', () => {
   assert.equal(latinSpelling('Щука'), 'schuka');
@@ -25,6 +25,9 @@ test('a brand typed in the other alphabet is the index\'s own spelling of it', (
   assert.deepEqual(brands.match(['шаоми']), ['xiaomi']);
   assert.deepEqual(brands.match(['лего']), ['lego'], 'LEGO, not LG');
   assert.deepEqual(brands.match(['biol']), ['биол'], 'Latin letters for a Russian brand');
+  assert.deepEqual(brands.match(['норт', 'фейс']), ['north', 'face'], 'without "the"');
+  assert.deepEqual(brands.match(['лореаль']), ["l'oréal"], 'by its first word, as the index spells it');
+  assert.equal(brands.match(['нью']), undefined, 'a short first word is no name of its own');
 });
 
 test('never a brand the index does not hold, nor the same alphabet, nor too short a word', () => {

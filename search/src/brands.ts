@@ -72,6 +72,20 @@ export function distance(a: string, b: string): number {
 /** One brand of the index, spelled for matching. */
 interface BrandEntry { value: string; words: string[]; latin: string[]; cyrillic: boolean; docs: number }
 
+/**
+ * How a brand of several words is said short: without a leading "the" ("норт фейс" is The North Face),
+ * and by its first word when that is a name of its own, 4 letters or more ("лореаль" is L'Oréal Paris,
+ * "вивьен" Vivienne Sabo; not "new" of New Balance).
+ */
+function spokenForms(w: string[]): string[][] {
+  if (!w.length || w.length > 4) return [];
+  const forms = [w];
+  if (w.length > 1 && w[0] === 'the') forms.push(w.slice(1));
+  const first = forms.at(-1)!;
+  if (first.length > 1 && latinSpelling(first[0]!).length >= 4) forms.push([first[0]!]);
+  return forms;
+}
+
 /** The index's brands by the sound key of their first word. */
 export class BrandKeys {
   readonly #byKey = new Map<string, BrandEntry[]>();
@@ -80,11 +94,11 @@ export class BrandKeys {
   constructor(brands: { value: string; docs: number }[]) {
     let longest = 1;
     for (const { value, docs } of brands) {
-      const w = words(value);
-      if (!w.length || w.length > 4) continue;
-      const entry: BrandEntry = { value, words: w, latin: w.map(latinSpelling), cyrillic: CYRILLIC.test(w.join(' ')), docs };
-      for (const key of soundKeys(entry.latin[0]!)) this.#byKey.set(key, [...(this.#byKey.get(key) ?? []), entry]);
-      longest = Math.max(longest, w.length);
+      for (const w of spokenForms(words(value))) {
+        const entry: BrandEntry = { value, words: w, latin: w.map(latinSpelling), cyrillic: CYRILLIC.test(w.join(' ')), docs };
+        for (const key of soundKeys(entry.latin[0]!)) this.#byKey.set(key, [...(this.#byKey.get(key) ?? []), entry]);
+        longest = Math.max(longest, w.length);
+      }
     }
     this.longest = longest;
   }

@@ -60,11 +60,13 @@ function wordClause(word: string, mode: MatchMode, codes?: ReadonlyMap<string, s
   const clause = textWordClause(word, mode);
   const code = codes?.get(word);
   if (!code?.length) return clause;
-  return { dis_max: { queries: [clause, { terms: { models: code, boost: MODEL_CODE_BOOST } }] } };
+  // Both count: the words as written and the code they make together (adjacent, as in the name) add up.
+  return { bool: { should: [clause, { terms: { models: code, boost: MODEL_CODE_BOOST } }], minimum_should_match: 1 } };
 }
 
 function textWordClause(word: string, mode: MatchMode): estypes.QueryDslQueryContainer {
-  const exact: estypes.QueryDslQueryContainer = { multi_match: { query: word, fields: TEXT_FIELDS, type: 'best_fields', tie_breaker: 0.3 } };
+  // A word with inner separators ("gel-kayano30", "wh-1000xm5") is several tokens: all of them, not any.
+  const exact: estypes.QueryDslQueryContainer = { multi_match: { query: word, fields: TEXT_FIELDS, type: 'best_fields', tie_breaker: 0.3, operator: 'and' } };
   if (mode === 'strict' || hasDigit(word) || word.length < 4) return exact;
   return {
     dis_max: {
