@@ -179,6 +179,9 @@ describe('words typed otherwise: model numbers, mixed layouts, brands in the oth
     assert.equal(en.didYouMean, 'кроссовки nike');
     assert.ok(keys(en).includes('pegasus') && !keys(en).includes('kids'));
     assert.equal((await search('rhjccjdrb тшлу')).didYouMean, 'кроссовки nike', 'both words re-typed, each its own way');
+    const synonym = await search('тщеуищщл lenovo');
+    assert.equal(synonym.didYouMean, 'notebook lenovo', 'a word the index knows only through a synonym is known');
+    assert.deepEqual(keys(synonym), ['lenovo']);
     const size = await search('rhjccjdrb nike 45');
     assert.deepEqual(size.correction, { step: 'relaxed', query: 'кроссовки nike', dropped: ['45'] }, 'what is dropped is dropped from the re-typed query');
     assert.ok(keys(size).includes('pegasus'));

@@ -48,7 +48,9 @@ describe('buildDocument', () => {
   it('indexes the name\'s model codes without separators', () => {
     const doc = buildDocument(item({ name: 'Наушники Sony WH-1000XM5' }), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['headphones'], names: [] });
     assert.ok(doc.models.includes('wh1000xm5'), JSON.stringify(doc.models));
-    assert.deepEqual(buildDocument(item(), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['trees'], names: [] }).models, []);
+    const attr = buildDocument(item({ name: 'Наушники Sony', attributes: { model: 'WF-1000XM4', weight_g: 7 } }), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['headphones'], names: [] });
+    assert.ok(attr.models.includes('wf1000xm4'), `text attributes too: ${JSON.stringify(attr.models)}`);
+    assert.deepEqual(buildDocument(item({ attributes: {} }), { sellerName: null, rating: ratingSummary(0, 0) }, { path: ['trees'], names: [] }).models, [], 'no digits, no codes');
   });
 
   it('refuses a price that is not above zero', () => {

@@ -12,7 +12,7 @@ export interface ItemDocument {
   sellerId: string;
   sellerName: string | null;
   name: string;
-  /** The name's model codes without separators ("WH-1000XM5" → "wh1000xm5", "RTX 4060" → "rtx4060"): `modelCodes` of contracts. */
+  /** Model codes of the name and text attributes without separators ("WH-1000XM5" → "wh1000xm5", "RTX 4060" → "rtx4060"): `modelCodes` of contracts. */
   models: string[];
   description: string;
   brand: string;
@@ -130,7 +130,8 @@ export function buildDocument(item: ItemInput, enrichment: Enrichment, category:
     sellerId: item.sellerId,
     sellerName: enrichment.sellerName === null ? null : normalizeText(enrichment.sellerName) || null,
     name,
-    models: modelCodes(name),
+    // The name's codes first (they are kept under the cap), then those of text attributes ({model: "WH-1000XM5"}).
+    models: unique([name, ...Object.values(attributes).filter((v) => typeof v === 'string')].flatMap((text) => modelCodes(text))).slice(0, 64),
     description: normalizeText(item.description),
     brand,
     category: item.category,

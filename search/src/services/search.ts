@@ -104,9 +104,12 @@ export class SearchService {
     // One round trip: the fallback probes, and whether each typed word (and its re-typed form) is in the index.
     const tokens = queryTokens(strict.text);
     const vocabulary = tokens.flatMap((t) => [t.typed, ...(t.layout ? [t.layout] : [])]);
+    // Synonyms count ("ntktajy" is "телефон", which the catalog may only know as "смартфон"); the stems of all forms in one call.
+    await this.#lemmas?.stems([...new Set(vocabulary.flat())]);
+    const forms = await Promise.all(vocabulary.map((w) => this.plan(w.join(' '))));
     const responses = await this.#msearch([
       ...candidates.map((c) => ({ body: buildProbe(p, c.plan), suggestFor: c.plan.mode === 'fuzzy' ? c.plan.text : undefined })),
-      ...vocabulary.map((w) => ({ body: existsProbe(w) })),
+      ...forms.map((plan) => ({ body: existsProbe(plan!) })),
     ]);
     const probes = responses.slice(0, candidates.length);
     const known = new Map(vocabulary.map((w, i) => [w.join(' '), total(responses[candidates.length + i]!) > 0]));
@@ -227,10 +230,9 @@ function queryTokens(text: string): QueryToken[] {
   });
 }
 
-/** Does the index hold these words (each somewhere, by the strict word clauses)? At most one hit is counted. */
-const existsProbe = (w: string[]): estypes.SearchRequest => ({
-  ...buildProbe({ sort: 'relevance', page: 1, size: 1 }, { text: w.join(' '), units: w.map((x) => ({ words: [x], alternatives: [] })), mode: 'strict' }),
-  size: 0, track_total_hits: 1, terminate_after: 1,
+/** Does the index hold these words (each somewhere, strictly, synonyms included), whatever the filters? At most one hit is counted. */
+const existsProbe = (plan: TextPlan): estypes.SearchRequest => ({
+  ...buildProbe({ sort: 'relevance', page: 1, size: 1 }, plan), size: 0, track_total_hits: 1, terminate_after: 1,
 });
 
 /**
