@@ -2,7 +2,7 @@
  * Brands typed as they sound in the other alphabet: "найк" is Nike, "филипс" Philips, "левайс"
  * Levi's, "нью баланс" New Balance, and "biol" the Russian brand Биол. Both sides are spelled in
  * Latin letters (Cyrillic transliterated) and reduced to a sound key: spellings that sound alike
- * (ph/f, c/k/s, sch/sh/ch, w/v, x/ks, double letters) meet, and vowels are left out after the first
+ * (ph/f, c/k/s, s/z, sch/sh/ch, w/v, x/ks, double letters) meet, and vowels are left out after the first
  * letter, because a brand's English spelling rarely says how it sounds ("nike" and "найк" both give
  * "nk"). A word is only ever replaced by a brand the index holds (the `brand` field's own values,
  * cached), so nothing is invented; among brands with the same key the closest spelling wins.
@@ -50,6 +50,8 @@ function soundKey(latin: string): string {
     .replace(/c(?=[eiy])/g, 's')
     .replace(/c(?!h)/g, 'k')
     .replace(/ts|tz/g, 'z')
+    // s and z sound alike more often than not across the two alphabets ("левайз", "Zwilling" / "цвиллинг").
+    .replace(/z/g, 's')
     .replace(/w(?=[aeiouy])/g, 'v')
     .replace(/w/g, 'u')
     .replace(/(.)\1+/g, '$1');
