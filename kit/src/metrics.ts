@@ -39,12 +39,22 @@ export const metricsPlugin = fp<{ metrics: Metrics }>(
       labelNames: ['method', 'route', 'status_code'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     });
-    app.addHook('onResponse', async (request, reply) => {
+    // The two series of each method, route and status, looked up once (labelling per request hashes
+    // the label object every time).
+    const series = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<'method' | 'route' | 'status_code'> }>();
+    app.addHook('onResponse', (request, reply, done) => {
       // Unmatched paths share one label so that scanners cannot blow up the series count.
       const route = request.routeOptions.url ?? 'unmatched';
-      const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, reply.elapsedTime / 1000);
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+        s = { count: requests.labels(labels), latency: duration.labels(labels) };
+        series.set(key, s);
+      }
+      s.count.inc();
+      s.latency.observe(reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.type(metrics.registry.contentType);

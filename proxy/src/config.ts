@@ -20,6 +20,12 @@ export const config = Type.Object({
   /** Requests per client (user id when signed in, otherwise address) per window. */
   RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1 }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1_000 }),
+  /**
+   * Requests an instance reserves in Redis at a time per client, then counts locally (default 5 % of
+   * RATE_LIMIT_MAX, 1..100). Larger: fewer Redis calls; with N instances a client can be refused up to
+   * (N−1) × 1.25 leases early. Never more than RATE_LIMIT_MAX get through.
+   */
+  RATE_LIMIT_LEASE: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Comma-separated browser origins allowed by CORS (none by default). */
   CORS_ORIGINS: Type.String({ default: '' }),
 });
