@@ -39,6 +39,7 @@ const ITEMS = [
   item('rtx', 'Видеокарта Palit GeForce RTX4070 Dual', 'Palit', 'laptops'),
   item('kettle', 'Чайник электрический Philips HD9318', 'Philips', 'kitchen'),
   item('pan', 'Сковорода чугунная 26 см', 'Биол', 'kitchen'),
+  item('pillow', 'Подушка ортопедическая', 'Askona', 'home-textiles'),
   ...Array.from({ length: 25 }, (_, n) => item(`mug-${n}`, `Кружка походная ${n}`, 'Tramp', 'camping', { price: `${100 + n}.00` })),
 ];
 const ids = Object.fromEntries(ITEMS.map((i) => [i.key, i.id]));
@@ -216,6 +217,8 @@ describe('words typed otherwise: model numbers, mixed layouts, brands in the oth
       assert.equal(res.total, 0, `${q}: ${JSON.stringify(res.correction)}`);
       assert.equal(res.didYouMean, undefined, q);
     }
+    const gibberish = await search('qwerty');
+    assert.equal(gibberish.total, 0, `"qwerty" re-typed is "йцукен", which sounds like Askona: ${JSON.stringify(gibberish.correction)}`);
     const kettle = await search('чайник бош');
     assert.deepEqual(kettle.correction, { step: 'relaxed', query: 'чайник', dropped: ['бош'] }, 'the unknown brand is dropped and named, not replaced');
     assert.equal(kettle.didYouMean, undefined);

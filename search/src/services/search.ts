@@ -160,7 +160,7 @@ export class SearchService {
   /**
    * The query with each word the index does not hold replaced: by the word re-typed in the other
    * keyboard layout when the index holds that, else (alone or with its neighbours) by a brand of the
-   * index it spells in the other alphabet, as typed or re-typed. Undefined when nothing changes.
+   * index it spells in the other alphabet. Undefined when nothing changes.
    */
   async #rewrite(tokens: QueryToken[], known: Map<string, boolean>): Promise<{ text: string; step: 'layout' | 'transliteration' } | undefined> {
     const out: (string[] | undefined)[] = tokens.map((t) => {
@@ -176,8 +176,9 @@ export class SearchService {
         for (let n = Math.min(brands.longest, tokens.length - i); n >= 1; n--) {
           const span = tokens.slice(i, i + n);
           if (span.some((t) => t.typed.length !== 1)) continue;
-          const brand = brands.match(span.map((t) => t.typed[0]!))
-            ?? (span.every((t) => t.layout?.length === 1) ? brands.match(span.map((t) => t.layout![0]!)) : undefined);
+          // As typed only: a brand spelled in the other alphabet *and* on the wrong layout is rare, while
+          // re-typed gibberish sounds like some brand far too often ("qwerty" → "йцукен" → Askona).
+          const brand = brands.match(span.map((t) => t.typed[0]!));
           if (!brand) continue;
           out[i] = brand;
           for (let j = 1; j < n; j++) out[i + j] = [];
