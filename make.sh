@@ -41,6 +41,19 @@ ensure_deps() {
   fi
 }
 
+# Schemathesis (PyPI, pinned) in a virtual environment in the download cache, for the OpenAPI test.
+ensure_schemathesis() {
+  local venv="$SHOP_CACHE/schemathesis-$SCHEMATHESIS_VERSION"
+  if [[ ! -f "$venv/.installed" ]]; then
+    say "installing Schemathesis $SCHEMATHESIS_VERSION (PyPI) into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" 2>/dev/null || { ensure_apt python3-venv && rm -rf "$venv" && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" || die "pip install schemathesis failed"
+    touch "$venv/.installed"
+  fi
+  export SCHEMATHESIS_BIN="$venv/bin/st"
+}
+
 migrate() {
   say "applying database migrations"
   local out
@@ -141,6 +154,7 @@ cmd_test() {
   local started=$SECONDS rc=0
   ensure_node
   ensure_deps
+  ensure_schemathesis
   "$INFRA_DIR/all.sh" start
   migrate
   start_services

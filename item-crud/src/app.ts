@@ -35,7 +35,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
     itemHooks: options.itemHooks, imageHooks: options.imageHooks,
   });
   await app.register(categoryRoutes, { categories });
-  await app.register(itemRoutes, { items });
+  await app.register(itemRoutes, { items, categories });
   await app.register(imageRoutes, { images });
   await app.register(commentRoutes, { comments });
   await app.register(sellerRoutes, { sellers });

@@ -7,6 +7,7 @@ import {
   ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, type Identity, type Role,
 } from '@shop/contracts';
 import { HttpProblem, forbidden, unauthorized } from './errors.ts';
+import { problem } from './openapi.ts';
 
 const claimsCheck = TypeCompiler.Compile(AccessTokenClaims);
 
@@ -170,6 +171,20 @@ export const authPlugin = fp<JwksVerifierOptions>(
     app.decorate('verifier', verifier);
     app.decorateRequest('identity', null);
     app.addHook('onReady', async () => verifier.warmUp());
+    // The document says it: any route answers 401 to an invalid token, and a route behind
+    // requireAuth(...roles) 403 to a caller without one of the roles.
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as { hide?: boolean; response?: Record<string, unknown>; security?: unknown } | undefined;
+      if (!schema || schema.hide) return;
+      const responses = (schema.response ??= {});
+      responses[401] ??= problem(401);
+      const guards = [route.onRequest, route.preValidation, route.preHandler].flat().filter(Boolean) as { requiredRoles?: Role[] }[];
+      const guard = guards.find((g) => g.requiredRoles !== undefined);
+      if (guard) {
+        schema.security ??= [{ bearer: [] }];
+        if (guard.requiredRoles!.length > 0) responses[403] ??= problem(403, `Only ${guard.requiredRoles!.join(', ')} may do this`);
+      }
+    });
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       if (header === undefined) return;
@@ -188,10 +203,12 @@ export const authPlugin = fp<JwksVerifierOptions>(
 
 /** preHandler: the route needs a signed-in caller, optionally with one of `roles`. */
 export function requireAuth(...roles: Role[]) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (!request.identity) throw unauthorized();
     if (roles.length > 0 && !roles.includes(request.identity.role)) {
       throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
     }
   };
+  // Read by the auth plugin's onRoute hook to document 401/403 and the bearer requirement.
+  return Object.assign(guard, { requiredRoles: roles });
 }

@@ -1,5 +1,6 @@
 export * from './config.ts';
 export * from './errors.ts';
+export * from './openapi.ts';
 export * from './health.ts';
 export * from './logger.ts';
 export * from './metrics.ts';

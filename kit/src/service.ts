@@ -3,12 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import type { TObject, Static } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import closeWithGrace from 'close-with-grace';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type pino from 'pino';
 import { ConfigError, type baseConfig, loadConfig } from './config.ts';
 import { installProblemHandlers } from './errors.ts';
+import { installOpenApiConventions } from './openapi.ts';
 import { HealthChecks, healthPlugin } from './health.ts';
 import { createLogger } from './logger.ts';
 import { Metrics, metricsPlugin } from './metrics.ts';
@@ -27,6 +29,16 @@ export interface Service<C extends ServiceConfig> {
 }
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+const validatorPool = AjvCompiler();
+/** Two Ajv instances from Fastify's own compiler: bodies without type coercion, the rest with it. */
+type ValidatorBuilder = ReturnType<typeof validatorPool>;
+const bodyStrictValidator = (externalSchemas: Parameters<typeof validatorPool>[0], options: Parameters<typeof validatorPool>[1]): ValidatorBuilder => {
+  const coercing = validatorPool(externalSchemas, options);
+  const customOptions = { ...(options as { customOptions?: object } | undefined)?.customOptions, coerceTypes: false };
+  const strict = validatorPool(externalSchemas, { ...options, customOptions } as Parameters<typeof validatorPool>[1]);
+  return ((route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never)) as ValidatorBuilder;
+};
 
 /** Accepts a sane incoming `x-request-id`, otherwise makes one. */
 export function requestIdFor(req: IncomingMessage): string {
@@ -60,13 +72,23 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     // One access-log line per request, written by the onResponse hook below with the request's
     // trace id, instead of Fastify's two lines.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // multipleOfPrecision: `multipleOf: 0.01` holds for 0.29 (0.29 / 0.01 is 28.999999999999996 in floating point).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, multipleOfPrecision: 6 } },
+    // JSON bodies carry types: only the query, path and headers (all text) are coerced ("5" → 5).
+    // Coercing bodies would turn `"stock": null` into 0 and `true` into 1 behind the document's back.
+    schemaController: { compilersFactory: { buildValidator: bodyStrictValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(tracing.fastifyPlugin);
   await app.register(swagger, {
-    openapi: { openapi: '3.1.0', info: { title: options.name, version: '1.0.0' } },
+    openapi: {
+      openapi: '3.1.0', info: { title: options.name, version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    // Shared schemas keep their $id as their name in components/schemas (Problem, not def-0).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+  installOpenApiConventions(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Hooks on every request take a callback: an async hook costs a promise and a microtask each.
   app.addHook('onRequest', (request, reply, done) => {

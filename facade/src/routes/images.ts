@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { HttpProblem, Type, notFound, problemType, type App } from '@shop/kit';
+import { HttpProblem, Type, noContent, notFound, problem, problemType, type App } from '@shop/kit';
 import type { FacadeMetrics } from '../metrics.ts';
 import { IMAGE_SIZES, ImageNotFoundError, ImageStoreError, type ImageSize } from '../repositories/images.ts';
 import type { ImageAnswer, ImageService } from '../services/images.ts';
@@ -13,6 +13,22 @@ const Params = Type.Object({ itemId: Type.String({ format: 'uuid' }), imageId: T
 const Query = Type.Object({
   size: Type.Unsafe<ImageSize>({ type: 'string', enum: [...IMAGE_SIZES], default: 'original', description: 'original (as uploaded) or thumb (image/webp)' }),
 }, { additionalProperties: false });
+
+const Headers = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'ETags (or *): 304 when one matches' })),
+  'if-modified-since': Type.Optional(Type.String({ description: 'an HTTP date: 304 when the image is not newer' })),
+  range: Type.Optional(Type.String({ description: 'one byte range (bytes=a-b, a-, -n) → 206; several → 200 with the whole image' })),
+  'if-range': Type.Optional(Type.String({ description: 'the ETag the range is for; another one → 200 with the whole image' })),
+});
+
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const bytes = Object.fromEntries(IMAGE_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]));
+const CACHING = {
+  etag: { type: 'string', description: 'strong ETag of these bytes' },
+  'last-modified': { type: 'string' },
+  'cache-control': { type: 'string', description: IMAGE_CACHE_CONTROL },
+  'accept-ranges': { type: 'string', enum: ['bytes'] },
+};
 
 interface ImageRouteRequest {
   params: { itemId: string; imageId: string };
@@ -28,6 +44,14 @@ export async function imageRoutes(app: App, { images, metrics }: { images: Image
     summary: 'Image bytes, streamed (ETag, If-None-Match, one byte Range; several ranges are answered with the whole image)',
     params: Params,
     querystring: Query,
+    headers: Headers,
+    response: {
+      200: { description: 'The image (JPEG, PNG or WebP as uploaded; thumb is WebP)', headers: CACHING, content: bytes },
+      206: { description: 'One byte range of the image', headers: { ...CACHING, 'content-range': { type: 'string' } }, content: bytes },
+      304: noContent('Not modified (If-None-Match or If-Modified-Since)', CACHING),
+      416: problem(416, 'The range is outside the image', { 'content-range': { type: 'string', description: 'bytes */<size>' } }),
+      503: problem(503, 'The image storage is unavailable', { 'retry-after': { type: 'string' } }),
+    },
   };
 
   const handler = (method: 'GET' | 'HEAD') => async (request: ImageRouteRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-import { Type, type App } from '@shop/kit';
+import { Type, problem, withHeaders, type App } from '@shop/kit';
 import type { ProductService } from '../services/products.ts';
 
 const tags = ['products'];
@@ -31,7 +31,10 @@ export async function productRoutes(app: App, { products }: { products: ProductS
       summary: 'The product page: item, seller, images, rating, latest comments, related items (cached; X-Cache: hit|miss|bypass)',
       params: Params,
       // The handler sends the cached JSON text itself (no re-serialization); the schema documents it.
-      response: { 200: Type.Unsafe<string>(ProductPage) },
+      response: {
+        200: withHeaders(Type.Unsafe<string>(ProductPage), { 'x-cache': { type: 'string', enum: ['hit', 'miss', 'bypass'], description: 'whether the page came from the cache' } }),
+        503: problem(503, 'The catalog is unavailable', { 'retry-after': { type: 'string' } }),
+      },
     },
   }, async (request, reply) => {
     const { json, cache } = await products.get(request.params.id.toLowerCase(), request.id);

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest, requireAuth, unauthorized, type App } from '@shop/kit';
+import { badRequest, noContent, problem, requireAuth, unauthorized, withHeaders, type App } from '@shop/kit';
 import type { Identity } from '@shop/contracts';
 import type { CommentService } from '../services/comments.ts';
 import { CommentBody, CommentPageView, CommentView, CommentsQuery, IdParams, PatchCommentBody } from './schemas.ts';
@@ -43,7 +43,8 @@ export async function commentRoutes(app: App, { comments }: { comments: CommentS
 
   app.post('/api/items/:id/comments', {
     schema: {
-      tags, params: IdParams, body: CommentBody, response: { 200: CommentView, 201: CommentView },
+      tags, params: IdParams, body: CommentBody,
+      response: { 200: CommentView, 201: withHeaders(CommentView, { location: { type: 'string' } }), 403: problem(403, "A seller may not review their own item") },
       summary: "Review an item (any signed-in user but the item's seller): 201 for a new review; the caller's existing review is changed instead (200)",
     },
     preValidation: [signedIn, prepareCommentBody],
@@ -54,12 +55,12 @@ export async function commentRoutes(app: App, { comments }: { comments: CommentS
   });
 
   app.patch('/api/comments/:id', {
-    schema: { tags, summary: 'Change your review (author)', params: IdParams, body: PatchCommentBody, response: { 200: CommentView } },
+    schema: { tags, summary: 'Change your review (author)', params: IdParams, body: PatchCommentBody, response: { 200: CommentView, 403: problem(403, 'Only the author may change a review') } },
     preValidation: [signedIn, prepareCommentBody],
   }, async (request) => comments.update(caller(request), request.params.id, request.body));
 
   app.delete('/api/comments/:id', {
-    schema: { tags, summary: 'Delete a review (author, admin)', params: IdParams },
+    schema: { tags, summary: 'Delete a review (author, admin)', params: IdParams, response: { 204: noContent('Deleted'), 403: problem(403, 'Only the author or an admin may delete a review') } },
     preValidation: signedIn,
   }, async (request, reply) => {
     await comments.delete(caller(request), request.params.id);

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { HttpProblem, badRequest, problemType, requireAuth, unauthorized, type App } from '@shop/kit';
+import { HttpProblem, badRequest, noContent, problemType, problems, requireAuth, unauthorized, withHeaders, type App } from '@shop/kit';
 import type { Identity } from '@shop/contracts';
 import type { ImageService } from '../services/images.ts';
 import { IdParams, ImageParams, UploadBody, UploadedImageView } from './schemas.ts';
@@ -36,7 +36,11 @@ export async function imageRoutes(app: App, { images }: { images: ImageService }
 
   app.post('/api/items/:id/images', {
     schema: {
-      tags, params: IdParams, body: UploadBody, response: { 201: UploadedImageView }, consumes: ['multipart/form-data'],
+      tags, params: IdParams, body: UploadBody, consumes: ['multipart/form-data'],
+      response: {
+        201: withHeaders(UploadedImageView, { etag: { type: 'string', description: 'the new item version' }, location: { type: 'string' } }),
+        ...problems([409, 'The item has 20 images already'], [413, 'The file or its pixel count is over the limit'], [415, 'Not multipart, or not a whole JPEG/PNG/WebP']),
+      },
       summary: 'Add an image (owner seller, admin): multipart/form-data with one JPEG, PNG or WebP file',
       description: `One file part (any field name). The type is detected from the bytes; the declared type and the file name are ignored. `
         + `At most ${images.limits.maxBytes} bytes (413), ${images.limits.maxPixels} pixels (413) and 20 images per item (409); `
@@ -65,7 +69,10 @@ export async function imageRoutes(app: App, { images }: { images: ImageService }
   });
 
   app.delete('/api/items/:id/images/:imageId', {
-    schema: { tags, params: ImageParams, summary: 'Delete an image (owner seller, admin); bumps the item version (the new one is in ETag)' },
+    schema: {
+      tags, params: ImageParams, summary: 'Delete an image (owner seller, admin); bumps the item version (the new one is in ETag)',
+      response: { 204: noContent('Deleted', { etag: { type: 'string', description: 'the new item version' } }) },
+    },
     preValidation: writers,
   }, async (request, reply) => {
     const version = await images.delete(caller(request), request.params.id, request.params.imageId);

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@shop/kit';
+import { NON_BLANK_TEXT_PATTERN, Type, type TSchema } from '@shop/kit';
 import { Price, Slug } from '@shop/contracts';
 import { COMMENT_PAGE_SIZE_DEFAULT, COMMENT_PAGE_SIZE_MAX, COMMENT_TEXT_MAX, COMMENT_TEXT_MIN } from '../services/comments.ts';
 
@@ -13,24 +13,30 @@ export const IdParams = Type.Object({ id: Uuid }, strict);
 /** Fields an item body may not carry: the server sets them. A friendlier 400 than "unknown property". */
 export const READ_ONLY_ITEM_FIELDS = ['id', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount'];
 
-const Name = Type.String({ minLength: 1, maxLength: 200, description: 'trimmed' });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' });
 const Description = Type.String({ maxLength: 10_000 });
-const Brand = Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' });
+const Brand = Type.String({ minLength: 1, maxLength: 100, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' });
 const CategorySlug = Type.String({ ...Slug, description: 'a leaf category slug (GET /api/categories)' });
 /**
- * No JSON Schema `type`: the kit's Ajv coerces types (a number would silently become a string in a
- * `type: [string, number]` or anyOf), so the service checks and normalizes the value itself.
+ * A string or a number. With several types Ajv coerces only a value that matches none of them, so a
+ * number stays a number. The service normalizes both to "1999.90" (`services/price.ts`).
  */
 const PriceInput = Type.Unsafe<string | number>({
-  description: '"1999.90" or 1999.9: greater than 0, at most 2 decimals, at most 999999999999.99; stored and shown as "1999.90"',
+  type: ['string', 'number'],
+  pattern: '^([1-9]\\d{0,11}(\\.\\d{1,2})?|0\\.(0[1-9]|[1-9]\\d?))$',
+  exclusiveMinimum: 0,
+  maximum: 999_999_999_999.99,
+  multipleOf: 0.01,
+  description: '"1999.90", "1999.9", "1999" or 1999.9: greater than 0, at most 2 decimals, at most 999999999999.99; stored and shown as "1999.90"',
 });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
-/** Values are checked by the service (strings ≤ 500 characters or numbers), for the reason given at PriceInput. */
+/** Values: strings ≤ 500 characters or numbers (a number stays a number, as explained at PriceInput). */
 const Attributes = Type.Unsafe<Record<string, string | number>>({
   type: 'object',
   maxProperties: 50,
   propertyNames: { minLength: 1, maxLength: 100 },
+  additionalProperties: { type: ['string', 'number'], maxLength: 500 },
   description: 'up to 50 keys (1..100 characters); values are strings (≤ 500 characters) or numbers',
 });
 
@@ -56,9 +62,20 @@ export const PatchItemBody = Type.Object({
   attributes: Type.Optional(Attributes),
 }, { ...strict, minProperties: 1 });
 
-export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'the item version being changed: 3, "3" or W/"3" (its ETag)' })),
-});
+const IfMatch = Type.String({ pattern: '^(W/"\\d{1,9}"|"\\d{1,9}"|\\d{1,9})$', description: 'the item version being changed: 3, "3" or W/"3" (its ETag)' });
+export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(IfMatch) });
+/** PATCH needs it: a missing If-Match is answered 428 before validation (`requireIfMatch`). */
+export const RequiredIfMatchHeaders = Type.Object({ 'if-match': IfMatch });
+
+/**
+ * The leaf categories an item may go into, as an enum in the document. They change only with a
+ * migration, so item-crud reads them once at start (`setCategoryChoices`) before its routes exist.
+ */
+export function setCategoryChoices(leafSlugs: string[]): void {
+  if (leafSlugs.length === 0) return;
+  // Type.Optional copies its schema, so each body's own property gets the list.
+  for (const body of [CreateItemBody, PatchItemBody]) (body.properties.category as { enum?: string[] }).enum = [...leafSlugs].sort();
+}
 
 export const ListItemsQuery = Type.Object({
   sellerId: Type.Optional(Uuid),
@@ -128,7 +145,7 @@ const categoryNode = (depth: number): TSchema => Type.Object({
 export const CategoryTree = Type.Array(categoryNode(4));
 
 export const UpdateSellerBody = Type.Object({
-  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' })),
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' })),
   description: Type.Optional(Type.String({ maxLength: 2_000 })),
 }, { ...strict, minProperties: 1 });
 
@@ -155,7 +172,7 @@ export const UploadBody = Type.Unsafe<unknown>({
 
 export const CommentBody = Type.Object({
   rating: Type.Integer({ minimum: 1, maximum: 5, description: 'whole stars, 1..5' }),
-  text: Type.String({ minLength: COMMENT_TEXT_MIN, maxLength: COMMENT_TEXT_MAX, description: `trimmed, ${COMMENT_TEXT_MIN}..${COMMENT_TEXT_MAX} characters` }),
+  text: Type.String({ minLength: COMMENT_TEXT_MIN, maxLength: COMMENT_TEXT_MAX, pattern: NON_BLANK_TEXT_PATTERN, description: `trimmed, ${COMMENT_TEXT_MIN}..${COMMENT_TEXT_MAX} characters` }),
 }, strict);
 
 export const PatchCommentBody = Type.Object({

@@ -62,6 +62,12 @@ export class CategoryService {
     return rows.filter((c) => c.parentSlug === null).map(node);
   }
 
+  /** The slugs of the leaf categories (the ones items go into). */
+  async leafSlugs(): Promise<string[]> {
+    const { rows, childrenOf } = await this.#load();
+    return rows.filter((c) => !childrenOf.has(c.slug)).map((c) => c.slug);
+  }
+
   /** Throws a 400 naming the slug unless it is an existing leaf category (items live only in leaves). */
   async assertLeaf(slug: string): Promise<void> {
     let snapshot = await this.#load();

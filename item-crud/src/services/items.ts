@@ -62,7 +62,7 @@ export function parseIfMatch(header: string | undefined, required: boolean): num
   }
   const match = /^(?:W\/"(\d{1,9})"|"(\d{1,9})"|(\d{1,9}))$/.exec(header.trim());
   const version = Number(match?.[1] ?? match?.[2] ?? match?.[3]);
-  if (!match || version < 1) {
+  if (!match) {
     throw badRequest('If-Match must be one item version, like "3"', [{ location: 'headers', pointer: '/if-match', message: 'must be an item version like "3"' }]);
   }
   return version;

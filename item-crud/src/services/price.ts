@@ -14,8 +14,12 @@ export function normalizePrice(input: unknown): PriceResult {
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return { ok: false, reason: 'must be a finite number' };
-    // String(n) is the shortest round-trip form: 0.1 + 0.2 shows its extra digits and is refused.
-    text = String(input);
+    // A binary float is a decimal only approximately (57 × 0.01 is 0.5700000000000001): a number is
+    // taken as the 2-decimal value it stands for when it is within 1e-6 of a cent, as the schema's
+    // `multipleOf: 0.01` (Ajv multipleOfPrecision 6) says; 0.291 is still refused.
+    const cents = input * 100;
+    if (Math.abs(cents - Math.round(cents)) >= 1e-6) return { ok: false, reason: 'must have at most 2 decimals' };
+    text = input >= 1e12 || input < 0 ? String(input) : (Math.round(cents) / 100).toFixed(2);
   } else if (typeof input === 'string') {
     text = input;
   } else {

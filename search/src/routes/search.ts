@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type App, HttpProblem, Type } from '@shop/kit';
+import { type App, HttpProblem, Type, problems } from '@shop/kit';
 import { SORTS, type SearchParams } from '../query.ts';
 import type { PopularQueries } from '../services/popular.ts';
 import type { SearchResult, SearchService } from '../services/search.ts';
@@ -16,7 +16,7 @@ export const MAX_SUGGEST_LENGTH = 100;
 const validation = (detail: string) => new HttpProblem(400, detail, { type: 'urn:shop:problem:validation' });
 
 const Query = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH })),
+  q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: `at most ${MAX_QUERY_WORDS} words` })),
   category: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 })),
   brand: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: MAX_BRANDS })),
   seller: Type.Optional(Type.String({ format: 'uuid' })),
@@ -24,7 +24,7 @@ const Query = Type.Object({
   priceMax: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   inStock: Type.Optional(Type.Boolean()),
   sort: Type.Union(SORTS.map((s) => Type.Literal(s)), { default: 'relevance' }),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Type.Integer({ minimum: 1, maximum: MAX_WINDOW, default: 1, description: `page × size may not exceed ${MAX_WINDOW}` }),
   size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
 }, { additionalProperties: false });
 
@@ -90,7 +90,12 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
     return { value, hit: false };
   }
 
-  app.get('/api/search', { schema: { querystring: Query, response: { 200: Result } } }, async (request) => {
+  app.get('/api/search', {
+    schema: {
+      summary: 'Full-text search and browsing with filters and facets', querystring: Query,
+      response: { 200: Result, ...problems([400, 'Invalid parameters, page × size over the window, priceMin over priceMax, or too many words'], [503, 'The search index is not available']) },
+    },
+  }, async (request) => {
     const started = performance.now();
     const p = request.query as SearchParams;
     if (p.page * p.size > MAX_WINDOW) throw validation(`page × size may not exceed ${MAX_WINDOW}; narrow the search instead of paging further`);
@@ -108,7 +113,9 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
     return { ...value, cached: hit, tookMs: Math.round(performance.now() - started) };
   });
 
-  app.get('/api/search/suggest', { schema: { querystring: SuggestQuery, response: { 200: SuggestResult } } }, async (request) => {
+  app.get('/api/search/suggest', {
+    schema: { summary: 'Suggestions while typing (from the second letter)', querystring: SuggestQuery, response: { 200: SuggestResult, ...problems([503, 'The search index is not available']) } },
+  }, async (request) => {
     const { q } = request.query as { q: string };
     const key = normalizeText(q).toLowerCase();
     const { value } = await cached(cacheKey('s', key), async () => ({ suggestions: await options.suggest.suggest(key) }), (r) => r.suggestions.length > 0);

@@ -1,4 +1,4 @@
-import { Type } from '@shop/kit';
+import { NON_BLANK_TEXT_PATTERN, Type } from '@shop/kit';
 import { ROLES, type Role } from '@shop/contracts/auth';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords.ts';
 
@@ -16,8 +16,8 @@ export const RegisterBody = Type.Object({
     minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH,
     description: `${PASSWORD_MIN_LENGTH}..${PASSWORD_MAX_LENGTH} characters, not the email`,
   }),
-  name: Type.String({ minLength: 1, maxLength: 100, description: 'trimmed' }),
-  role: Type.Optional(RoleSchema(ROLES, 'customer (default) or seller; admin is refused (admins are created with the sso CLI)')),
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' }),
+  role: Type.Optional(RoleSchema(ROLES.filter((r) => r !== 'admin'), 'customer (default) or seller (admins are created with the sso CLI)')),
 }, strict);
 
 export const LoginBody = Type.Object({

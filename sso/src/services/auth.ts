@@ -54,6 +54,10 @@ const invalidToken = (detail: string) =>
 export const toPublicUser = (user: User): PublicUser => ({ id: user.id, email: user.email, name: user.name, role: user.role });
 
 /** The business rules of sign-up, sign-in, token refresh and sign-out. */
+export const adminRegistrationRefused = () => badRequest('Registering as admin is not allowed; role must be customer or seller', [
+  { location: 'body', pointer: '/role', message: 'admin accounts are created by an operator (sso CLI create-admin)' },
+]);
+
 export class AuthService {
   readonly #d: AuthServiceDeps;
   constructor(deps: AuthServiceDeps) {
@@ -64,11 +68,7 @@ export class AuthService {
     const email = normalizeEmail(input.email);
     const name = input.name.trim();
     const role = input.role ?? 'customer';
-    if (role === 'admin') {
-      throw badRequest('Registering as admin is not allowed; role must be customer or seller', [
-        { location: 'body', pointer: '/role', message: 'admin accounts are created by an operator (sso CLI create-admin)' },
-      ]);
-    }
+    if (role === 'admin') throw adminRegistrationRefused();
     if (name.length === 0) throw badRequest('The name must not be blank', [{ location: 'body', pointer: '/name', message: 'must not be blank' }]);
     const problems = passwordProblems(input.password, email);
     if (problems.length > 0) throw badRequest(`The password is not acceptable: ${problems.map((p) => p.message).join('; ')}`, problems);
