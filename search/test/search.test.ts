@@ -217,6 +217,8 @@ describe('words typed otherwise: model numbers, mixed layouts, brands in the oth
       assert.equal(res.total, 0, `${q}: ${JSON.stringify(res.correction)}`);
       assert.equal(res.didYouMean, undefined, q);
     }
+    const both = await search('xfqybr abkbgc');
+    assert.equal(both.didYouMean, 'чайник philips', 'a brand spelled in Russian on the wrong layout, next to a word on the wrong layout');
     const gibberish = await search('qwerty');
     assert.equal(gibberish.total, 0, `"qwerty" re-typed is "йцукен", which sounds like Askona: ${JSON.stringify(gibberish.correction)}`);
     const kettle = await search('чайник бош');

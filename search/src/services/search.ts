@@ -160,7 +160,8 @@ export class SearchService {
   /**
    * The query with each word the index does not hold replaced: by the word re-typed in the other
    * keyboard layout when the index holds that, else (alone or with its neighbours) by a brand of the
-   * index it spells in the other alphabet. Undefined when nothing changes.
+   * index it spells in the other alphabet, as typed (or re-typed, when another word of the query was
+   * on the wrong layout). Undefined when nothing changes.
    */
   async #rewrite(tokens: QueryToken[], known: Map<string, boolean>): Promise<{ text: string; step: 'layout' | 'transliteration' } | undefined> {
     const out: (string[] | undefined)[] = tokens.map((t) => {
@@ -169,6 +170,8 @@ export class SearchService {
       return t.layout && t.layout.join('').length > 1 && known.get(t.layout.join(' ')) ? t.layout : undefined;
     });
     let step: 'layout' | 'transliteration' = 'layout';
+    // Another word was on the wrong layout: a brand's sound may be too ("rjycnhernjh ktuj" → "конструктор лего" → LEGO).
+    const wrongLayout = out.some((w, i) => w && w === tokens[i]!.layout);
     if (out.includes(undefined)) {
       const brands = await this.#brands?.keys();
       for (let i = 0; brands && i < tokens.length; i++) {
@@ -176,9 +179,10 @@ export class SearchService {
         for (let n = Math.min(brands.longest, tokens.length - i); n >= 1; n--) {
           const span = tokens.slice(i, i + n);
           if (span.some((t) => t.typed.length !== 1)) continue;
-          // As typed only: a brand spelled in the other alphabet *and* on the wrong layout is rare, while
-          // re-typed gibberish sounds like some brand far too often ("qwerty" → "йцукен" → Askona).
-          const brand = brands.match(span.map((t) => t.typed[0]!));
+          // Re-typed only when another word shows the layout was wrong: re-typed gibberish sounds like
+          // some brand far too often ("qwerty" → "йцукен" → Askona).
+          const brand = brands.match(span.map((t) => t.typed[0]!))
+            ?? (wrongLayout && span.every((t) => t.layout?.length === 1) ? brands.match(span.map((t) => t.layout![0]!)) : undefined);
           if (!brand) continue;
           out[i] = brand;
           for (let j = 1; j < n; j++) out[i + j] = [];
