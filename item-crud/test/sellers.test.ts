@@ -61,6 +61,20 @@ describe('seller profiles', () => {
     assert.equal((await patchMe(undefined, { displayName: 'Shop' })).statusCode, 401);
   });
 
+  it("shows the caller's own profile at /api/sellers/me (404 before it exists; customers 403, anonymous 401)", async () => {
+    const fresh = await newUser('seller');
+    const none = await app.inject({ method: 'GET', url: '/api/sellers/me', headers: fresh.auth });
+    assert.equal(none.statusCode, 404, none.body);
+    assert.match(none.json<Problem>().detail ?? '', /PATCH \/api\/sellers\/me/);
+    await patchMe(fresh, { displayName: 'Мой магазин' });
+    const own = await app.inject({ method: 'GET', url: '/api/sellers/me', headers: fresh.auth });
+    assert.equal(own.statusCode, 200, own.body);
+    assert.equal(own.json<Profile>().id, fresh.id);
+    assert.equal(own.json<Profile>().displayName, 'Мой магазин');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/sellers/me', headers: customer.auth })).statusCode, 403);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/sellers/me' })).statusCode, 401);
+  });
+
   it('answers 404 problem+json for an unknown seller and 400 for a malformed id', async () => {
     const missing = await app.inject({ method: 'GET', url: '/api/sellers/00000000-0000-4000-8000-000000000000' });
     assert.equal(missing.statusCode, 404);

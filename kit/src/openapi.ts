@@ -93,6 +93,7 @@ export function withHeaders<T extends object>(schema: T, headers: Record<string,
  * uses) have no surrogate code points, and their strings cannot hold one. The descriptions say it.
  */
 export const SAFE_TEXT_PATTERN = '^[^\\u0000]*$';
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSAFE_TEXT = /[\u0000\uD800-\uDFFF]/u;
 /** What String.prototype.trim removes, spelled out (Python's `\\s`, which the fuzzer uses, differs from JavaScript's). */
 const BLANK = ' \\t\\n\\v\\f\\r\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
@@ -185,8 +186,14 @@ class MethodTable {
     }
   }
 
+  /**
+   * The methods of the resource at `path`. A path that a static route names (/api/sellers/me) is
+   * that resource only, even where a parametric route (/api/sellers/:id) would also match it.
+   */
   allowed(path: string): string[] {
-    return [...this.#methods].filter((m) => this.#router.find(m as never, path) !== null).sort();
+    const matches = [...this.#methods].map((m) => ({ m, found: this.#router.find(m as never, path) })).filter((x) => x.found !== null);
+    const exact = matches.filter((x) => Object.keys(x.found!.params).length === 0);
+    return (exact.length > 0 ? exact : matches).map((x) => x.m).sort();
   }
 }
 

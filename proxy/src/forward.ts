@@ -8,7 +8,7 @@ import type { Upstream } from './upstreams.ts';
  * Methods the proxy forwards to the owning service (one place: a method added here reaches every
  * service, which then answers it itself, e.g. 405 with Allow).
  */
-export const FORWARDED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+export const FORWARDED_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS', 'TRACE', 'QUERY'];
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_HTTP2_STREAM_CANCEL']);
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -167,6 +167,9 @@ function hasBody(request: FastifyRequest): boolean {
  */
 export async function registerForwarding(app: App, services: Upstream[], options: ForwardOptions): Promise<Pool[]> {
   const pools: Pool[] = [];
+  // The proxy reads no bodies (they stream to the service), so QUERY is bodyless here: Fastify would
+  // otherwise refuse one without Content-Type before the service could answer it (e.g. 405 + Allow).
+  app.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));

@@ -36,8 +36,8 @@ const Attributes = Type.Unsafe<Record<string, string | number>>({
   type: 'object',
   maxProperties: 50,
   propertyNames: { minLength: 1, maxLength: 100 },
-  additionalProperties: { type: ['string', 'number'], maxLength: 500 },
-  description: 'up to 50 keys (1..100 characters); values are strings (≤ 500 characters) or numbers',
+  additionalProperties: { type: ['string', 'number'], maxLength: 500, minimum: -1e15, maximum: 1e15 },
+  description: 'up to 50 keys (1..100 characters); values are strings (≤ 500 characters) or numbers (|n| ≤ 10^15, kept exactly through PostgreSQL jsonb)',
 });
 
 export const CreateItemBody = Type.Object({

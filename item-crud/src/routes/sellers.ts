@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { requireAuth, unauthorized, type App } from '@shop/kit';
+import { problem, requireAuth, unauthorized, type App } from '@shop/kit';
 import type { SellerService } from '../services/sellers.ts';
 import { IdParams, SellerView, UpdateSellerBody } from './schemas.ts';
 
@@ -17,6 +17,17 @@ export async function sellerRoutes(app: App, { sellers }: { sellers: SellerServi
   }, async (request) => {
     if (!request.identity) throw unauthorized();
     return sellers.updateOwn(request.identity.id, request.body);
+  });
+
+  app.get('/api/sellers/me', {
+    schema: {
+      tags, summary: "The caller's own seller profile (seller, admin)",
+      response: { 200: SellerView, 404: problem(404, 'No profile yet: the first item or PATCH /api/sellers/me creates it') },
+    },
+    preValidation: requireAuth('seller', 'admin'),
+  }, async (request) => {
+    if (!request.identity) throw unauthorized();
+    return sellers.getOwn(request.identity.id);
   });
 
   app.get('/api/sellers/:id', {

@@ -75,14 +75,16 @@ const priceOrThrow = (input: string | number): string => {
 };
 
 export const MAX_ATTRIBUTE_TEXT = 500;
+/** jsonb keeps numbers as decimals; beyond this a double read back may round (1.8e308 becomes Infinity). */
+export const MAX_ATTRIBUTE_NUMBER = 1e15;
 
 /** Attribute values: strings up to 500 characters or finite numbers (keys are checked by the route schema). */
 const attributesOrThrow = (attributes: Record<string, unknown>): Record<string, string | number> => {
   const errors = Object.entries(attributes).flatMap(([key, value]) => {
     const pointer = `/attributes/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (typeof value === 'number' && Number.isFinite(value)) return [];
+    if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_ATTRIBUTE_NUMBER) return [];
     if (typeof value === 'string') return value.length <= MAX_ATTRIBUTE_TEXT ? [] : [{ location: 'body', pointer, message: `must be at most ${MAX_ATTRIBUTE_TEXT} characters` }];
-    return [{ location: 'body', pointer, message: 'must be a string or a number' }];
+    return [{ location: 'body', pointer, message: `must be a string or a number from -${MAX_ATTRIBUTE_NUMBER} to ${MAX_ATTRIBUTE_NUMBER}` }];
   });
   if (errors.length > 0) throw badRequest(`Attribute values must be strings (≤ ${MAX_ATTRIBUTE_TEXT} characters) or numbers: ${errors.map((e) => e.pointer).join(', ')}`, errors);
   return attributes as Record<string, string | number>;

@@ -29,6 +29,13 @@ export class SellerService {
     return view(seller);
   }
 
+  /** The caller's own profile; before the first item or PATCH there is none (a 404 that says so). */
+  async getOwn(sellerId: string): Promise<SellerView> {
+    const seller = await this.#repo.findWithItemCount(sellerId);
+    if (!seller) throw notFound('You have no seller profile yet: your first item or PATCH /api/sellers/me creates it');
+    return view(seller);
+  }
+
   async updateOwn(sellerId: string, changes: { displayName?: string; description?: string }): Promise<SellerView> {
     const saved: Seller = await this.#repo.upsert(
       sellerId,
