@@ -160,13 +160,15 @@ describe('create, update, delete and the rating', () => {
 });
 
 describe('rules', () => {
-  it('validates rating (whole 1..5) and text (trimmed 1..2000), refuses unknown fields', async () => {
+  it('validates rating (whole 1..5) and text (trimmed 1..2000, no NUL, no lone surrogate), refuses unknown fields', async () => {
     const item = await createItem(app, seller);
     const bad: [unknown, string][] = [
       [{ rating: 0, text: 'x' }, '/rating'], [{ rating: 6, text: 'x' }, '/rating'], [{ rating: 4.5, text: 'x' }, '/rating'],
       [{ rating: '5', text: 'x' }, '/rating'], [{ rating: true, text: 'x' }, '/rating'], [{ rating: null, text: 'x' }, '/rating'], [{ text: 'x' }, '/rating'],
       [{ rating: 5, text: '' }, '/text'], [{ rating: 5, text: '   \n\t ' }, '/text'], [{ rating: 5, text: 'я'.repeat(2001) }, '/text'],
       [{ rating: 5, text: 42 }, '/text'], [{ rating: 5 }, '/text'],
+      // PostgreSQL cannot store NUL (it was a 500) and no encoder can write a lone surrogate
+      [{ rating: 5, text: 'fine\u0000text' }, '/text'], [{ rating: 5, text: 'half \ud83d pair' }, '/text'], [{ rating: 5, text: 'x\udc00' }, '/text'],
       [{ rating: 5, text: 'x', authorName: 'Admin' }, '/authorName'], [{ rating: 5, text: 'x', itemId: randomUUID() }, '/itemId'],
     ];
     for (const [payload, pointer] of bad) {
