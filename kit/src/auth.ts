@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import jwt from 'jsonwebtoken';
 import {
-  ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, type Identity, type Role,
+  ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, SERVICE_ROLE, identityOf, type Identity, type Role,
 } from '@shop/contracts';
 import { HttpProblem, forbidden, unauthorized } from './errors.ts';
 import { problem } from './openapi.ts';
@@ -147,7 +147,7 @@ export class JwksVerifier {
       throw new TokenError((err as Error).message);
     }
     if (!claimsCheck.Check(payload)) throw new TokenError('token claims are malformed');
-    const identity: Identity = { id: payload.sub, role: payload.role, tokenId: payload.jti };
+    const identity = identityOf(payload);
     if (this.#verified.size >= JwksVerifier.CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
     this.#verified.set(token, { identity, exp: payload.exp });
     return identity;
@@ -164,6 +164,21 @@ declare module 'fastify' {
   }
 }
 
+/** Routes under this prefix are service-to-service only: never routed by the proxy, never in the public document. */
+export const INTERNAL_PREFIX = '/internal/';
+
+/** What a guard tells the auth plugin's onRoute hook (documentation and the /internal/ rule). */
+interface GuardInfo {
+  /** requireAuth: the account roles let in ([] = any signed-in user). */
+  requiredRoles?: Role[];
+  /** requireService (or requireAuth(...).orService): the scopes a service token needs, all of them. */
+  requiredScopes?: string[];
+}
+
+function guardsOf(route: { onRequest?: unknown; preValidation?: unknown; preHandler?: unknown }): GuardInfo[] {
+  return [route.onRequest, route.preValidation, route.preHandler].flat().filter(Boolean) as GuardInfo[];
+}
+
 /** Reads `Authorization: Bearer` on every request; a present but invalid token is a 401. */
 export const authPlugin = fp<JwksVerifierOptions>(
   async (app, options) => {
@@ -172,17 +187,29 @@ export const authPlugin = fp<JwksVerifierOptions>(
     app.decorateRequest('identity', null);
     app.addHook('onReady', async () => verifier.warmUp());
     // The document says it: any route answers 401 to an invalid token, and a route behind
-    // requireAuth(...roles) 403 to a caller without one of the roles.
+    // requireAuth(...roles) or requireService(...scopes) 403 to a caller who is not let in.
+    // Routes under /internal/ must carry requireService (registration fails otherwise) and are hidden.
     app.addHook('onRoute', (route) => {
+      const guards = guardsOf(route);
+      if (route.url.startsWith(INTERNAL_PREFIX)) {
+        if (!guards.some((g) => g.requiredScopes !== undefined && g.requiredRoles === undefined)) {
+          throw new Error(`${[route.method].flat().join(',')} ${route.url}: a route under ${INTERNAL_PREFIX} must carry requireService(...scopes)`);
+        }
+        route.schema = { ...route.schema, hide: true };
+      }
       const schema = route.schema as { hide?: boolean; response?: Record<string, unknown>; security?: unknown } | undefined;
       if (!schema || schema.hide) return;
       const responses = (schema.response ??= {});
       responses[401] ??= problem(401);
-      const guards = [route.onRequest, route.preValidation, route.preHandler].flat().filter(Boolean) as { requiredRoles?: Role[] }[];
-      const guard = guards.find((g) => g.requiredRoles !== undefined);
+      const guard = guards.find((g) => g.requiredRoles !== undefined || g.requiredScopes !== undefined);
       if (guard) {
         schema.security ??= [{ bearer: [] }];
-        if (guard.requiredRoles!.length > 0) responses[403] ??= problem(403, `Only ${guard.requiredRoles!.join(', ')} may do this`);
+        const who = [
+          guard.requiredRoles === undefined ? undefined : guard.requiredRoles.length > 0 ? guard.requiredRoles.join(', ') : 'signed-in users',
+          guard.requiredScopes === undefined ? undefined : `services with the scope${guard.requiredScopes.length === 1 ? '' : 's'} ${guard.requiredScopes.join(' ') || '(any)'}`,
+        ].filter(Boolean).join(' or ');
+        // A user route refuses service tokens (403) and a service route refuses users: both can answer 403.
+        responses[403] ??= problem(403, `Only ${who} may do this`);
       }
     });
     app.addHook('onRequest', async (request) => {
@@ -201,14 +228,57 @@ export const authPlugin = fp<JwksVerifierOptions>(
   { name: 'auth' },
 );
 
-/** preHandler: the route needs a signed-in caller, optionally with one of `roles`. */
-export function requireAuth(...roles: Role[]) {
+type Guard = ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) & GuardInfo;
+
+const missingScopes = (identity: Identity, scopes: readonly string[]) => scopes.filter((s) => !identity.scopes.includes(s));
+
+/** A user guard that also lets in service tokens carrying every one of `scopes`. */
+export interface UserGuard extends Guard {
+  requiredRoles: Role[];
+  /** Opts the route in to service tokens: a service with all of `scopes` passes too. */
+  orService(...scopes: string[]): Guard & { requiredRoles: Role[]; requiredScopes: string[] };
+}
+
+/**
+ * preHandler: the route needs a signed-in person, optionally with one of `roles`. A service token is
+ * refused (403) unless the route opts in with `requireAuth(...roles).orService(...scopes)`.
+ */
+export function requireAuth(...roles: Role[]): UserGuard {
+  const userAllowed = (identity: Identity) => roles.length === 0 || roles.includes(identity.role as Role);
   const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    if (!request.identity) throw unauthorized();
-    if (roles.length > 0 && !roles.includes(request.identity.role)) {
-      throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
-    }
+    const identity = request.identity;
+    if (!identity) throw unauthorized();
+    if (identity.role === SERVICE_ROLE) throw forbidden('this route is for signed-in users, not services');
+    if (!userAllowed(identity)) throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
+  };
+  const orService = (...scopes: string[]) => {
+    const either = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      const identity = request.identity;
+      if (!identity) throw unauthorized();
+      if (identity.role === SERVICE_ROLE) {
+        const missing = missingScopes(identity, scopes);
+        if (missing.length > 0) throw forbidden(`the service token lacks the scope${missing.length === 1 ? '' : 's'} ${missing.join(' ')}`);
+      } else if (!userAllowed(identity)) {
+        throw forbidden(`this needs one of the roles: ${roles.join(', ')}, or a service token`);
+      }
+    };
+    return Object.assign(either, { requiredRoles: roles, requiredScopes: scopes });
   };
   // Read by the auth plugin's onRoute hook to document 401/403 and the bearer requirement.
-  return Object.assign(guard, { requiredRoles: roles });
+  return Object.assign(guard, { requiredRoles: roles, orService });
+}
+
+/**
+ * preHandler: the route is for services only (401 without a token, 403 for a user's token or a
+ * service token lacking one of `scopes`). Every route under /internal/ must carry it.
+ */
+export function requireService(...scopes: string[]): Guard & { requiredScopes: string[] } {
+  const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const identity = request.identity;
+    if (!identity) throw unauthorized('a service access token is required (client credentials from the sso)');
+    if (identity.role !== SERVICE_ROLE) throw forbidden('this route is for services only');
+    const missing = missingScopes(identity, scopes);
+    if (missing.length > 0) throw forbidden(`the service token lacks the scope${missing.length === 1 ? '' : 's'} ${missing.join(' ')}`);
+  };
+  return Object.assign(guard, { requiredScopes: scopes });
 }

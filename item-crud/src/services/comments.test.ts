@@ -17,7 +17,7 @@ function setup(me: (token: string) => Promise<{ id: string; name: string }>) {
     transaction: <T>(fn: (tx: unknown) => Promise<T>) => fn({}),
     lock: async () => ({ id: itemId, sellerId, status: 'active' }),
     bumpVersion: async () => ({
-      id: itemId, sellerId, name: 'n', description: '', brand: 'b', categorySlug: 'laptops', price: { toFixed: () => '1.00' }, currency: 'RUB',
+      id: itemId, article: 1, sellerId, name: 'n', description: '', brand: 'b', categorySlug: 'laptops', price: { toFixed: () => '1.00' }, currency: 'RUB',
       stock: 1, attributes: {}, status: 'active', version: 2, ratingSum: 5, ratingCount: 1, createdAt: now, updatedAt: now, images: [],
     }),
   } as unknown as ItemRepository;
@@ -36,7 +36,7 @@ function setup(me: (token: string) => Promise<{ id: string; name: string }>) {
   return { service, itemId, inserted, calls: () => calls };
 }
 
-const customer = (): Identity => ({ id: randomUUID(), role: 'customer', tokenId: randomUUID() });
+const customer = (): Identity => ({ id: randomUUID(), role: 'customer', tokenId: randomUUID(), scopes: [] });
 
 describe('review author names', () => {
   it('takes the name from the sso with the caller token, once per user while cached', async () => {
