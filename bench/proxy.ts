@@ -9,7 +9,7 @@
 // same requests at the same concurrency from wrk, alternating which goes first in each round.
 //
 // Needs ./make.sh up, nginx and wrk (apt-get install -y nginx wrk).
-// Usage: node bench/proxy.ts [--connections 16] [--seconds 8] [--rounds 2]
+// Usage: node bench/proxy.ts [--connections 16] [--seconds 8] [--rounds 2] [--proxy-dir <other checkout>]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ for (const [bin, what] of [[NGINX, 'nginx'], [WRK, 'wrk']] as const) {
 const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '16' }, seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' },
+    // Run the proxy from another checkout (e.g. the commit before a change) for before/after figures.
+    'proxy-dir': { type: 'string', default: '.' },
   },
 });
 const connections = Number(values.connections);
@@ -40,6 +42,14 @@ const ITEM_CRUD = 'http://127.0.0.1:8082';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const work = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
 const children: ChildProcess[] = [];
+// Interrupted: nginx and the bench proxy go with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -94,6 +104,7 @@ async function startProxy(): Promise<string> {
   const port = await freePort();
   const log = openSync(join(work, 'proxy.log'), 'a');
   const proxy = spawn(process.execPath, ['proxy/src/main.ts'], {
+    cwd: values['proxy-dir'],
     env: {
       ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', RATE_LIMIT_MAX: '1000000000',
       REDIS_URL: `${REDIS_URL.replace(/\/\d*$/, '')}/15`, SSO_URL: SSO, ITEM_CRUD_URL: ITEM_CRUD,
@@ -215,10 +226,20 @@ try {
   const [nginx, proxy] = await Promise.all([startNginx(), startProxy()]);
   const email = `bench-${randomUUID()}@example.com`;
   const password = 'benchmark password 1';
-  const post = (path: string, body: unknown) => fetch(`${SSO}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // Signed up and in as a client of its own (an address from the benchmarking range, RFC 2544): the
+  // sso throttles sign-ins per address, and 127.0.0.1 is everyone's on this machine.
+  const client = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+  const post = (path: string, body: unknown) => fetch(`${SSO}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify(body),
+  });
   await post('/api/auth/register', { email, password, name: 'Bench' });
-  const { accessToken } = (await (await post('/api/auth/login', { email, password })).json()) as { accessToken: string };
+  const login = await post('/api/auth/login', { email, password });
+  const { accessToken } = (await login.json()) as { accessToken?: string };
+  if (!login.ok || !accessToken) throw new Error(`could not sign in the bench user: the sso answered ${login.status}`);
   const auth = { authorization: `Bearer ${accessToken}` };
+  const me = await fetch(`${proxy}/api/auth/me`, { headers: auth });
+  await me.body?.cancel();
+  if (me.status !== 200) throw new Error(`the bench user's token does not work through the proxy: GET /api/auth/me answered ${me.status}`);
   // A write that crosses the proxy with its body (token checked, size limit, streamed upstream) and
   // that item-crud refuses without writing anything: a customer may not create items.
   const rejectedWrite: Request = {
@@ -231,7 +252,7 @@ try {
   const categories = { path: '/api/categories' };
   const results = {
     benchmark: 'proxy-vs-nginx',
-    connections, seconds, rounds,
+    connections, seconds, rounds, proxyDir: values['proxy-dir'],
     generator: 'wrk -t1 (one thread), closed loop; each measurement after a 1 s warm-up',
     upstream: 'item-crud on 8082 for both',
     vsNginx: {

@@ -12,7 +12,7 @@ import { ConfigError, type baseConfig, loadConfig } from './config.ts';
 import { installProblemHandlers } from './errors.ts';
 import { installOpenApiConventions } from './openapi.ts';
 import { HealthChecks, healthPlugin } from './health.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, withoutRedaction } from './logger.ts';
 import { Metrics, metricsPlugin } from './metrics.ts';
 import { initTracing } from './tracing.ts';
 
@@ -91,6 +91,7 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
   installOpenApiConventions(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Hooks on every request take a callback: an async hook costs a promise and a microtask each.
+  const accessLog = withoutRedaction(logger);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
@@ -103,7 +104,8 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     // answer finishes in the upstream connection's callbacks).
     const ctx = request.opentelemetry().context;
     const ids = ctx ? trace.getSpan(ctx)?.spanContext() : undefined;
-    request.log[level]({
+    accessLog[level]({
+      requestId: request.id,
       ...(ids && { traceId: ids.traceId, spanId: ids.spanId }),
       req: { method: request.method, url: request.url, remoteAddress: request.ip },
       res: { statusCode: reply.statusCode },
