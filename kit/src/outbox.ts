@@ -388,6 +388,10 @@ export class OutboxRelay {
 
   constructor(options: RelayOptions) {
     this.#o = { ...options, maxBackoffMs: options.maxBackoffMs ?? 5_000, retentionDays: options.retentionDays ?? 7 };
+    // The labelled series exist from the start (at 0), whichever instance's relay wins the rounds.
+    const labels = { table: options.store.table };
+    options.metrics.published.inc(labels, 0);
+    options.metrics.failures.inc(labels, 0);
   }
 
   get running(): boolean {

@@ -62,7 +62,7 @@ export const PatchItemBody = Type.Object({
   attributes: Type.Optional(Attributes),
 }, { ...strict, minProperties: 1 });
 
-const IfMatch = Type.String({ pattern: '^(W/"\\d{1,9}"|"\\d{1,9}"|\\d{1,9})$', description: 'the item version being changed: 3, "3" or W/"3" (its ETag)' });
+const IfMatch = Type.String({ pattern: '^(W/"[1-9]\\d{0,8}"|"[1-9]\\d{0,8}"|[1-9]\\d{0,8})$', description: 'the item version being changed: 3, "3" or W/"3" (its ETag)' });
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(IfMatch) });
 /** PATCH needs it: a missing If-Match is answered 428 before validation (`requireIfMatch`). */
 export const RequiredIfMatchHeaders = Type.Object({ 'if-match': IfMatch });

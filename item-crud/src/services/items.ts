@@ -60,7 +60,8 @@ export function parseIfMatch(header: string | undefined, required: boolean): num
       type: problemType('precondition-required'),
     });
   }
-  const match = /^(?:W\/"(\d{1,9})"|"(\d{1,9})"|(\d{1,9}))$/.exec(header.trim());
+  // The same form as the route schema's pattern: a version from 1, no leading zeros, at most 9 digits.
+  const match = /^(?:W\/"([1-9]\d{0,8})"|"([1-9]\d{0,8})"|([1-9]\d{0,8}))$/.exec(header.trim());
   const version = Number(match?.[1] ?? match?.[2] ?? match?.[3]);
   if (!match) {
     throw badRequest('If-Match must be one item version, like "3"', [{ location: 'headers', pointer: '/if-match', message: 'must be an item version like "3"' }]);
