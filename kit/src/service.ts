@@ -73,7 +73,7 @@ export async function createService<S extends TObject>(options: ServiceOptions<S
     // trace id, instead of Fastify's two lines.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     // multipleOfPrecision: `multipleOf: 0.01` holds for 0.29 (0.29 / 0.01 is 28.999999999999996 in floating point).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, multipleOfPrecision: 6 } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, multipleOfPrecision: 6, strictTypes: false } },
     // JSON bodies carry types: only the query, path and headers (all text) are coerced ("5" → 5).
     // Coercing bodies would turn `"stock": null` into 0 and `true` into 1 behind the document's back.
     schemaController: { compilersFactory: { buildValidator: bodyStrictValidator } },
