@@ -32,11 +32,17 @@ export const PASSWORD = 'facade test password';
 
 export { sleep, waitFor };
 
+/** This test process's key prefix in Redis (apps and the tests' own clients use it alike). */
+export const REDIS_KEY_PREFIX = `facade-test-${randomBytes(4).toString('hex')}:`;
+
 export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
   REDIS_URL, KAFKA_BROKERS, ELASTICSEARCH_URL, MINIO_ENDPOINT, MINIO_ACCESS_KEY, MINIO_SECRET_KEY, MINIO_BUCKET, ITEM_CRUD_URL,
   FACADE_GROUP_ID: `facade-test-${randomBytes(4).toString('hex')}`,
+  // The running facade invalidates the same items (its own consumer group gets the same events):
+  // the test apps keep their pages under their own keys so its invalidations cannot race the test's.
+  REDIS_KEY_PREFIX,
   ...extra,
 });
 
@@ -129,7 +135,7 @@ export function minio(): MinioClient {
   return new MinioClient({ endPoint: url.hostname, port: Number(url.port || 80), useSSL: url.protocol === 'https:', accessKey: MINIO_ACCESS_KEY, secretKey: MINIO_SECRET_KEY });
 }
 
-export const redis = (url = REDIS_URL) => new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
+export const redis = (url = REDIS_URL) => new Redis(url, { keyPrefix: REDIS_KEY_PREFIX, maxRetriesPerRequest: 1, lazyConnect: false });
 
 /** A free TCP port on loopback (nothing listens on it once this returns). */
 export async function freePort(): Promise<number> {

@@ -12,7 +12,11 @@ import { redisPlugin } from './plugins/redis.ts';
  * needs into its schema; `registerClients` then opens exactly those clients.
  */
 export const postgresConfig = { DATABASE_URL: urlConfig(['postgres', 'postgresql']) };
-export const redisConfig = { REDIS_URL: urlConfig(['redis', 'rediss']) };
+export const redisConfig = {
+  REDIS_URL: urlConfig(['redis', 'rediss']),
+  /** Prepended to every key the service uses (ioredis keyPrefix): tests run a service beside the real one without sharing its keys. */
+  REDIS_KEY_PREFIX: Type.String({ default: '', maxLength: 100, pattern: '^[\\w:.-]*$' }),
+};
 export const kafkaConfig = {
   KAFKA_BROKERS: Type.String({ pattern: '^[\\w.-]+:\\d+(,[\\w.-]+:\\d+)*$', description: 'comma-separated host:port list' }),
 };
@@ -27,6 +31,7 @@ export const minioConfig = {
 export interface ClientConfig {
   DATABASE_URL?: string;
   REDIS_URL?: string;
+  REDIS_KEY_PREFIX?: string;
   KAFKA_BROKERS?: string;
   ELASTICSEARCH_URL?: string;
   MINIO_ENDPOINT?: string;
@@ -38,7 +43,7 @@ export interface ClientConfig {
 /** Registers a client plugin (with its readiness check) for each infrastructure address in `config`. */
 export async function registerClients(app: FastifyInstance, service: string, config: ClientConfig, kafkaTopics: string[] = []): Promise<void> {
   if (config.DATABASE_URL) await app.register(postgresPlugin, { connectionString: config.DATABASE_URL });
-  if (config.REDIS_URL) await app.register(redisPlugin, { url: config.REDIS_URL });
+  if (config.REDIS_URL) await app.register(redisPlugin, { url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX });
   if (config.KAFKA_BROKERS) {
     await app.register(kafkaPlugin, { brokers: config.KAFKA_BROKERS.split(','), clientId: service, topics: kafkaTopics });
   }

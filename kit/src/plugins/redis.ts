@@ -8,9 +8,10 @@ declare module 'fastify' {
 }
 
 /** A shared Redis connection. Commands fail fast while Redis is down (no offline queue). */
-export const redisPlugin = fp<{ url: string }>(
-  async (app, { url }) => {
+export const redisPlugin = fp<{ url: string; keyPrefix?: string }>(
+  async (app, { url, keyPrefix }) => {
     const redis = new Redis(url, {
+      keyPrefix: keyPrefix || undefined,
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
