@@ -1,4 +1,4 @@
-# One image for all six services (and the one-shot database migration).
+# One image for every service (and the one-shot database migration).
 #
 #   docker build --build-arg SERVICE=search -t shop/search .
 #   docker run --rm -e ELASTICSEARCH_URL=... -e REDIS_URL=... -p 8084:8084 shop/search
@@ -31,6 +31,7 @@ COPY item-crud/package.json item-crud/
 COPY item-etl/package.json item-etl/
 COPY search/package.json search/
 COPY facade/package.json facade/
+COPY cart/package.json cart/
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
@@ -50,10 +51,10 @@ COPY --from=build --chown=node:node /app /app
 # migrate one-shot overrides the command.)
 RUN if [ -n "$SERVICE" ]; then test -f "/app/$SERVICE/src/main.ts" || { echo "no such service: $SERVICE" >&2; exit 1; }; fi
 USER node
-EXPOSE 8080 8081 8082 8083 8084 8085
+EXPOSE 8080 8081 8082 8083 8084 8085 8086
 # Liveness of whichever service runs: PORT when set, else the service's design port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const p=process.env.PORT||{proxy:8080,sso:8081,'item-crud':8082,'item-etl':8083,search:8084,facade:8085}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const p=process.env.PORT||{proxy:8080,sso:8081,'item-crud':8082,'item-etl':8083,search:8084,facade:8085,cart:8086}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # sh -c so that ${SERVICE} is read at run time; exec replaces the shell, so node is PID 1 and
 # gets SIGTERM itself (graceful shutdown).
 CMD ["sh", "-c", "exec node ${SERVICE}/src/main.ts"]

@@ -9,6 +9,11 @@ export const config = Type.Object({
   ITEM_ETL_URL: urlConfig(),
   SEARCH_URL: urlConfig(),
   FACADE_URL: urlConfig(),
+  /**
+   * The cart. Defaults to its loopback design port so that proxies started with the older list of
+   * upstreams (tests, benchmarks) keep working; make.sh and compose set it.
+   */
+  CART_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8086' }),
   /** An upstream that has not answered by then gets the client a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   /**

@@ -18,5 +18,6 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     { name: 'item-etl', url: cfg.ITEM_ETL_URL, prefixes: [] },
     { name: 'search', url: cfg.SEARCH_URL, prefixes: ['/api/search'] },
     { name: 'facade', url: cfg.FACADE_URL, prefixes: ['/api/products', '/api/images'] },
+    { name: 'cart', url: cfg.CART_URL, prefixes: ['/api/cart'] },
   ];
 }

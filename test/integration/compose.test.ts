@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC } from '@shop/contracts';
 import { Type, baseConfig, createService, loadConfig, portConfig, requiredVariables, type App } from '@shop/kit';
 import type { TObject } from '@sinclair/typebox';
+import { config as cartConfig } from '../../cart/src/config.ts';
 import { config as facadeConfig } from '../../facade/src/config.ts';
 import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
 import { config as itemEtlConfig } from '../../item-etl/src/config.ts';
@@ -29,6 +30,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   'item-etl': { port: 8083, config: itemEtlConfig },
   search: { port: 8084, config: searchConfig },
   facade: { port: 8085, config: facadeConfig },
+  cart: { port: 8086, config: cartConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
 
@@ -177,9 +179,9 @@ function kafkaAdvertised(): string[] {
   return adv.split(',').map((l) => l.replace(/^[A-Z_]+:\/\//, ''));
 }
 
-// ------------------------------------------------------------------ the six services
+// ------------------------------------------------------------------ the services
 
-describe('docker-compose.yml: the six services', () => {
+describe('docker-compose.yml: the services', () => {
   for (const [name, { port, config }] of Object.entries(SERVICES)) {
     describe(name, () => {
       const env = () => envOf(name);
@@ -543,7 +545,7 @@ function scrapeTargets(file: string): Map<string, { path: string }> {
 }
 
 describe('Prometheus', () => {
-  it('compose: scrapes the six services by compose name on their ports', () => {
+  it('compose: scrapes every service by compose name on their ports', () => {
     const mount = mountsOf('prometheus').find((m) => m.target === '/etc/prometheus/prometheus.yml');
     assert.ok(mount, 'config mounted at /etc/prometheus/prometheus.yml');
     assert.equal(normalizePath(mount.source), 'infra/compose/prometheus.yml');
@@ -553,7 +555,7 @@ describe('Prometheus', () => {
     }
   });
 
-  it('local: infra/prometheus.yml scrapes the six services on loopback', () => {
+  it('local: infra/prometheus.yml scrapes every service on loopback', () => {
     const targets = scrapeTargets('infra/prometheus.yml');
     for (const [name, { port }] of Object.entries(SERVICES)) {
       assert.equal(targets.get(`127.0.0.1:${port}`)?.path, '/metrics', `scrapes ${name} at 127.0.0.1:${port}/metrics`);
