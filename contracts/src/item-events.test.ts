@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { decodeItemEvent, encodeItemEvent, validateItemEvent, type ItemEvent } from './item-events.ts';
+import { decodeItemEvent, encodeItemEvent, encodeProducedItemEvent, validateItemEvent, type ItemEvent } from './item-events.ts';
 
 function event(overrides: Partial<ItemEvent> = {}, data: Partial<ItemEvent['data']> = {}): ItemEvent {
   const now = new Date().toISOString();
   return {
     id: randomUUID(), type: 'item.created', version: 1, occurredAt: now, source: 'item-crud',
     data: {
-      id: randomUUID(), sellerId: randomUUID(), name: 'Кроссовки Nike Air', description: 'Беговые', brand: 'Nike',
+      id: randomUUID(), article: 2389212, sellerId: randomUUID(), name: 'Кроссовки Nike Air', description: 'Беговые', brand: 'Nike',
       category: 'running-shoes', price: '1999.90', currency: 'RUB', stock: 3, attributes: { size: 42, color: 'black' },
       images: [], status: 'active', version: 1, createdAt: now, updatedAt: now, ...data,
     },
@@ -22,6 +22,21 @@ describe('item event contract', () => {
     const decoded = decodeItemEvent(encodeItemEvent(e));
     assert.equal(decoded.ok, true);
     assert.deepEqual(decoded.ok && decoded.value, e);
+  });
+
+  it('article: consumers accept events without it (published before it existed), producers must send it', () => {
+    const old = event();
+    delete old.data.article;
+    const bytes = Buffer.from(JSON.stringify(old));
+    const decoded = decodeItemEvent(bytes);
+    assert.equal(decoded.ok, true);
+    assert.equal(decoded.ok && decoded.value.data.article, undefined);
+    assert.equal(decodeItemEvent(encodeItemEvent(old)).ok, true);
+    assert.throws(() => encodeProducedItemEvent(old), /article/);
+    assert.equal(decodeItemEvent(encodeProducedItemEvent(event({}, { article: 1 }))).ok, true);
+    for (const article of [0, -5, 1.5, '12', 2_147_483_648]) {
+      assert.equal(validateItemEvent(event({}, { article: article as number })).ok, false, String(article));
+    }
   });
 
   it('rejects bad prices', () => {

@@ -26,10 +26,19 @@ export const ItemImage = Type.Object(
 
 export const ItemStatus = Type.Union([Type.Literal('active'), Type.Literal('hidden'), Type.Literal('deleted')]);
 
-/** The full state of an item at one version: what every item event carries. */
+/**
+ * The full state of an item at one version: what every item event carries.
+ *
+ * Compatibility rule of this contract: a field added later is optional here, in the schema consumers
+ * validate with, because events published before it existed stay in Kafka (and in dead-letter topics, and
+ * are replayed by rebuilds); the producer rule (`encodeItemEvent`) requires it from then on. So:
+ * - `article` (added 2026-12-02): item-crud always sends it; older events lack it and are still valid.
+ */
 export const ItemSnapshot = Type.Object(
   {
     id: Uuid,
+    /** The item's numeric article number (`nm_id`/`chrt_id` in orders): positive, unique, never changes. Optional for consumers, see above. */
+    article: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     sellerId: Uuid,
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ maxLength: 10_000 }),
@@ -86,5 +95,18 @@ export function validateItemEvent(value: unknown): Validation<ItemEvent> {
 /** Decodes and validates the bytes of a Kafka message value. */
 export const decodeItemEvent = (bytes: Buffer | null): Validation<ItemEvent> => decodeJson(bytes, validateItemEvent);
 
-/** Encodes an event after validating it: producers never publish what consumers would reject. */
+/** Encodes an event after validating it against what consumers accept (tests replaying events of any age use it). */
 export const encodeItemEvent = (event: ItemEvent): Buffer => encodeJson(event, validateItemEvent, 'item event');
+
+/**
+ * What a producer must send today: everything consumers accept, plus the fields added later that
+ * consumers only treat as optional (see ItemSnapshot): `article`.
+ */
+export function validateProducedItemEvent(value: unknown): Validation<ItemEvent> {
+  const result = validateItemEvent(value);
+  if (result.ok && result.value.data.article === undefined) return { ok: false, errors: ['/data/article: a producer must send the article number'] };
+  return result;
+}
+
+/** The producer's encoder (item-crud): producers never publish what consumers would reject, nor omit what is now required of them. */
+export const encodeProducedItemEvent = (event: ItemEvent): Buffer => encodeJson(event, validateProducedItemEvent, 'item event');

@@ -54,6 +54,9 @@ describe('GET /api/products/:id (running item-crud, Elasticsearch, Redis)', () =
     const body = first.json<Page>();
     assert.equal(body.item.id, item.id);
     assert.equal(body.item.name, item.name);
+    const passed = body.item as unknown as { article: number; available: number; reserved: number };
+    assert.ok(Number.isInteger(passed.article) && passed.article > 0, 'the article number passes through');
+    assert.deepEqual([passed.available, passed.reserved], [item.stock, 0], 'so does what can still be bought');
     assert.equal(body.seller?.id, item.sellerId);
     assert.deepEqual(body.images, []);
     assert.deepEqual(body.rating, { average: 0, count: 0 });

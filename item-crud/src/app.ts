@@ -7,10 +7,19 @@ import { categoryRoutes } from './routes/categories.ts';
 import { commentRoutes } from './routes/comments.ts';
 import { imageRoutes } from './routes/images.ts';
 import { itemRoutes } from './routes/items.ts';
+import { reservationRoutes } from './routes/reservations.ts';
 import { sellerRoutes } from './routes/sellers.ts';
 import { createServices } from './services/index.ts';
 import type { ImageHooks } from './services/images.ts';
 import type { ItemHooks } from './services/items.ts';
+import { ReservationSweeper } from './services/reservation-sweeper.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Releases expired held reservations (tests call runOnce()). */
+    reservationSweeper: ReservationSweeper;
+  }
+}
 
 /** Seams for tests: failures injected inside the item or image write transaction or the relay round. */
 export interface BuildOptions {
@@ -29,9 +38,9 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
     ...ITEM_CRUD_OUTBOX, enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS,
     connectionString: cfg.DATABASE_URL, hooks: options.relayHooks,
   });
-  const { categories, items, sellers, images, comments } = createServices(app, {
+  const { categories, items, sellers, images, comments, reservations } = createServices(app, {
     bucket: cfg.MINIO_BUCKET, ssoUrl: cfg.SSO_URL,
-    imageLimits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxPixels: cfg.IMAGE_MAX_PIXELS },
+    imageLimits: { maxBytes: cfg.IMAGE_MAX_BYTES, maxPixels: cfg.IMAGE_MAX_PIXELS }, reservationTtlSeconds: cfg.RESERVATION_TTL_SECONDS,
     itemHooks: options.itemHooks, imageHooks: options.imageHooks,
   });
   await app.register(categoryRoutes, { categories });
@@ -39,5 +48,10 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
   await app.register(imageRoutes, { images });
   await app.register(commentRoutes, { comments });
   await app.register(sellerRoutes, { sellers });
+  await app.register(reservationRoutes, { reservations });
+  const sweeper = new ReservationSweeper(reservations, cfg.RESERVATION_SWEEP_INTERVAL_MS, app.log.child({ component: 'reservations' }));
+  app.decorate('reservationSweeper', sweeper);
+  if (cfg.RESERVATION_SWEEP_ENABLED) app.addHook('onReady', async () => sweeper.start());
+  app.addHook('onClose', async () => sweeper.stop());
   return service;
 }

@@ -18,6 +18,16 @@ export const imageConfig = {
   IMAGE_MAX_PIXELS: Type.Integer({ default: 40_000_000, minimum: 10_000, maximum: 268_402_689 }),
 };
 
+/** Stock reservations for orders being placed (`src/services/reservations.ts`). */
+export const reservationConfig = {
+  /** How long held units stay reserved when the request does not say (`ttlSeconds`); then the sweeper releases them. */
+  RESERVATION_TTL_SECONDS: Type.Integer({ default: 900, minimum: 1, maximum: 86_400 }),
+  /** How often the sweeper looks for expired held reservations (one instance at a time, advisory-locked). */
+  RESERVATION_SWEEP_INTERVAL_MS: Type.Integer({ default: 10_000, minimum: 50, maximum: 3_600_000 }),
+  /** Off: this instance never sweeps (another one does). */
+  RESERVATION_SWEEP_ENABLED: Type.Boolean({ default: true }),
+};
+
 export const config = Type.Object({
   ...baseConfig,
   PORT: portConfig(8082),
@@ -28,6 +38,7 @@ export const config = Type.Object({
   SSO_URL: urlConfig(),
   ...relayConfig,
   ...imageConfig,
+  ...reservationConfig,
 });
 
 /** What `src/cli.ts` reads: the database and the images bucket. */

@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { Client as MinioClient } from 'minio';
 import pg from 'pg';
-import type { App } from '@shop/kit';
+import { ServiceTokens, TOKEN_PATH, type App } from '@shop/kit';
 import { buildService, type BuildOptions } from '../src/app.ts';
 import { ssoPost } from '../../test/support.ts';
 
@@ -74,6 +74,21 @@ export async function newAdmin(): Promise<User> {
   return { ...user, role: 'admin', token, auth: { authorization: `Bearer ${token}` } };
 }
 
+/**
+ * A service access token from the running sso: a client registered with the sso's operator CLI
+ * (`register-client`, the way an operator registers loms) and the client credentials grant (the kit's client).
+ */
+export async function newServiceToken(scopes: string[]): Promise<string> {
+  const cli = fileURLToPath(new URL('../../sso/src/cli.ts', import.meta.url));
+  const name = `item-crud-test-${randomBytes(6).toString('hex')}`;
+  const result = spawnSync(process.execPath, [cli, 'register-client', '--name', name, '--scopes', scopes.join(' ')], {
+    env: { ...process.env, DATABASE_URL: DATABASE_URL_SSO }, encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`register-client failed: ${result.stderr}`);
+  const { clientId, clientSecret } = JSON.parse(result.stdout) as { clientId: string; clientSecret: string };
+  return new ServiceTokens({ tokenUrl: new URL(TOKEN_PATH, SSO_URL), clientId, clientSecret }).token();
+}
+
 // ------------------------------------------------------------------ items
 
 let counter = 0;
@@ -90,7 +105,7 @@ export const itemBody = (overrides: Record<string, unknown> = {}): Record<string
 });
 
 export interface ItemJson {
-  id: string; sellerId: string; name: string; description: string; brand: string; category: string; price: string; currency: string;
+  id: string; article: number; reserved: number; available: number; sellerId: string; name: string; description: string; brand: string; category: string; price: string; currency: string;
   stock: number; attributes: Record<string, string | number>; images: ImageJson[]; rating: { average: number; count: number };
   status: string; version: number; createdAt: string; updatedAt: string;
 }

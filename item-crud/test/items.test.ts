@@ -26,7 +26,7 @@ after(async () => {
   await db.end();
 });
 
-const ITEM_KEYS = ['attributes', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'rating', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
+const ITEM_KEYS = ['article', 'attributes', 'available', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'rating', 'reserved', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
 
 function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number): Problem {
   assert.equal(res.statusCode, status, res.body);
@@ -60,6 +60,11 @@ describe('create, read, patch, delete', () => {
     assert.deepEqual(item.images, []);
     assert.deepEqual(item.rating, { average: 0, count: 0 });
     assert.deepEqual(item.attributes, { ram_gb: 16, color: 'black' });
+    assert.ok(Number.isInteger(item.article) && item.article > 0, `article ${item.article}`);
+    assert.equal(item.reserved, 0);
+    assert.equal(item.available, item.stock);
+    const other = await createItem(app, seller);
+    assert.ok(other.article > item.article, 'articles come from a sequence: a later item has a greater one');
 
     const read = await app.inject({ method: 'GET', url: `/api/items/${item.id}` });
     assert.equal(read.statusCode, 200, read.body);
@@ -75,6 +80,8 @@ describe('create, read, patch, delete', () => {
     assert.equal(patched.price, '2500.00');
     assert.equal(patched.name, item.name, 'a partial body leaves other fields alone');
     assert.equal(patched.createdAt, item.createdAt);
+    assert.equal(patched.article, item.article, 'the article never changes');
+    assert.equal(patched.available, 7);
     assert.ok(patched.updatedAt >= item.updatedAt);
 
     // Weak and bare forms of the version are accepted too.
@@ -100,6 +107,7 @@ describe('create, read, patch, delete', () => {
       ['item.created', 1], ['item.updated', 2], ['item.updated', 3], ['item.updated', 4], ['item.deleted', 5],
     ]);
     assert.equal(rows.at(-1)?.payload.data.status, 'deleted');
+    assert.ok(rows.every((r) => (r.payload.data as { article?: number }).article === item.article), 'every snapshot carries the article');
     assert.ok(rows.every((r) => r.topic === 'item-events' && r.key === item.id && r.headers['content-type'] === 'application/json'));
   });
 
@@ -169,7 +177,7 @@ describe('validation', () => {
   });
 
   it('refuses fields the caller may not set, naming each', async () => {
-    for (const field of ['id', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating']) {
+    for (const field of ['id', 'article', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'reserved', 'available']) {
       const res = await create(itemBody({ [field]: field === 'version' ? 9 : 'x' }));
       const problem = assertInvalid(res, `/${field}`);
       assert.match(problem.detail, new RegExp(field));

@@ -9,7 +9,11 @@ const Open = { additionalProperties: true } as const;
 
 /** Documentation of the page; the answer itself is the cached JSON text, sent as is. */
 const ProductPage = Type.Object({
-  item: Type.Object({ id: Type.String(), sellerId: Type.String(), version: Type.Integer() }, { ...Open, description: 'the item as GET /api/items/:id gives it' }),
+  item: Type.Object({
+    id: Type.String(), sellerId: Type.String(), version: Type.Integer(),
+    article: Type.Optional(Type.Integer({ description: 'the numeric article number' })),
+    available: Type.Optional(Type.Integer({ description: 'what can still be bought (stock − reserved) when the page was built; the page is cached up to PRODUCT_CACHE_TTL_MS and reservations are no item change' })),
+  }, { ...Open, description: 'the item as GET /api/items/:id gives it' }),
   seller: Type.Union([Type.Object({ id: Type.String() }, { ...Open, description: 'GET /api/sellers/:id' }), Type.Null()]),
   images: Type.Array(Type.Object({
     id: Type.String(), url: Type.String(), thumbUrl: Type.String(),

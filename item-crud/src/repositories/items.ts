@@ -21,6 +21,19 @@ export interface NewItem {
 
 export type ItemChanges = Partial<Omit<NewItem, 'sellerId'>> & { status?: ItemStatus };
 
+/** SQL increments a change applies with its version bump (never read-modify-write). */
+export interface ItemDeltas {
+  ratingSum?: number;
+  ratingCount?: number;
+  /** Units in stock (a reservation committed: −n; a committed one restocked: +n). */
+  stock?: number;
+  /** Units held by reservations. */
+  reserved?: number;
+}
+
+const increments = (deltas: ItemDeltas) =>
+  Object.fromEntries(Object.entries(deltas).filter(([, v]) => v !== undefined && v !== 0).map(([k, v]) => [k, { increment: v }]));
+
 const imagesInOrder = { orderBy: [{ position: 'asc' }, { createdAt: 'asc' }] } satisfies Prisma.Item$imagesArgs;
 
 /** Items: every write runs in a transaction given by the caller (so the outbox row joins it). */
@@ -42,11 +55,16 @@ export class ItemRepository {
    * Applies `changes` and bumps the version in one statement,
    * `UPDATE items SET ..., version = version + 1 WHERE id = $1 AND version = $2 AND status <> 'deleted' RETURNING *`,
    * so of concurrent writers holding the same version exactly one matches. `expectedVersion` null: any version.
-   * Answers null when nothing matched (missing, deleted or stale).
+   * A new `stock` also needs `reserved <= $stock` (units held by reservations stay in stock).
+   * Answers null when nothing matched (missing, deleted, stale or stock below reserved).
    */
   async updateIfVersion(tx: Tx, id: string, expectedVersion: number | null, changes: ItemChanges): Promise<ItemRecord | null> {
     const [row] = await tx.item.updateManyAndReturn({
-      where: { id, status: { not: 'deleted' }, ...(expectedVersion === null ? {} : { version: expectedVersion }) },
+      where: {
+        id, status: { not: 'deleted' },
+        ...(expectedVersion === null ? {} : { version: expectedVersion }),
+        ...(changes.stock === undefined ? {} : { reserved: { lte: changes.stock } }),
+      },
       data: { ...changes, version: { increment: 1 } },
     });
     if (!row) return null;
@@ -55,23 +73,29 @@ export class ItemRepository {
   }
 
   /**
-   * `UPDATE items SET version = version + 1[, rating_sum = rating_sum + $sum, rating_count = rating_count + $count]
+   * `UPDATE items SET version = version + 1[, rating_sum = rating_sum + $sum, ..., stock = stock + $n, reserved = reserved + $m]
    * WHERE id = $1 AND status <> 'deleted' RETURNING *`: a change to something the item owns (its images, its
-   * reviews) is a new item version. The increments are SQL, never read-modify-write. Holds the item's row lock
-   * until the transaction ends, so such changes of one item are serialized. Null when missing or deleted.
+   * reviews, its stock through reservations) is a new item version. The increments are SQL, never read-modify-write.
+   * Holds the item's row lock until the transaction ends, so such changes of one item are serialized. Null when
+   * missing or deleted.
    */
-  async bumpVersion(tx: Tx, id: string, rating: { sum: number; count: number } = { sum: 0, count: 0 }): Promise<ItemRecord | null> {
+  async bumpVersion(tx: Tx, id: string, deltas: ItemDeltas = {}): Promise<ItemRecord | null> {
     const [row] = await tx.item.updateManyAndReturn({
       where: { id, status: { not: 'deleted' } },
-      data: {
-        version: { increment: 1 },
-        ...(rating.sum !== 0 ? { ratingSum: { increment: rating.sum } } : {}),
-        ...(rating.count !== 0 ? { ratingCount: { increment: rating.count } } : {}),
-      },
+      data: { version: { increment: 1 }, ...increments(deltas) },
     });
     if (!row) return null;
     const images = await tx.itemImage.findMany({ where: { itemId: id }, ...imagesInOrder });
     return { ...row, images };
+  }
+
+  /**
+   * The same increments on a deleted item, without a version (a deleted item has no more versions or events):
+   * stock still follows the reservations that held its units. False when there is no such item.
+   */
+  async adjustDeleted(tx: Tx, id: string, deltas: ItemDeltas): Promise<boolean> {
+    const { count } = await tx.item.updateMany({ where: { id, status: 'deleted' }, data: increments(deltas) });
+    return count === 1;
   }
 
   /**

@@ -65,7 +65,7 @@ export async function itemRoutes(app: App, { items, categories }: { items: ItemS
     schema: {
       tags, summary: 'Change some fields (owner seller, admin); needs If-Match: <version>',
       params: IdParams, headers: RequiredIfMatchHeaders, body: PatchItemBody,
-      response: { 200: withHeaders(ItemView, ETAG), ...problems(412, [428, 'If-Match is missing']) },
+      response: { 200: withHeaders(ItemView, ETAG), ...problems([409, 'stock below the units reserved for orders (reserved)'], 412, [428, 'If-Match is missing']) },
     },
     preValidation: [writers, prepareItemBody, requireIfMatch, knownCategory],
   }, async (request, reply) => {

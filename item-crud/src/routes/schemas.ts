@@ -11,7 +11,7 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid }, strict);
 
 /** Fields an item body may not carry: the server sets them. A friendlier 400 than "unknown property". */
-export const READ_ONLY_ITEM_FIELDS = ['id', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount'];
+export const READ_ONLY_ITEM_FIELDS = ['id', 'article', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount', 'reserved', 'available'];
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' });
 const Description = Type.String({ maxLength: 10_000 });
@@ -99,8 +99,11 @@ export const RatingView = Type.Object({
   count: Type.Integer(),
 });
 
+export const Article = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'the numeric article number (nm_id/chrt_id of orders): unique, assigned at creation, never changes' });
+
 export const ItemView = Type.Object({
   id: Uuid,
+  article: Article,
   sellerId: Uuid,
   name: Type.String(),
   description: Type.String(),
@@ -108,7 +111,9 @@ export const ItemView = Type.Object({
   category: Type.String(),
   price: Type.String({ ...Price, description: 'decimal string with two fraction digits' }),
   currency: Type.String(),
-  stock: Type.Integer(),
+  stock: Type.Integer({ minimum: 0, description: 'units in stock, including those reserved for orders not yet paid' }),
+  reserved: Type.Integer({ minimum: 0, description: 'units held by reservations of orders being placed (at most stock)' }),
+  available: Type.Integer({ minimum: 0, description: 'what can still be bought: stock − reserved' }),
   attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
   images: Type.Array(ImageView, { description: 'in position order' }),
   rating: RatingView,

@@ -108,7 +108,7 @@ export class CommentService {
 
   /** The rating increments, version + 1, `item.updated` and the comment event, inside the caller's transaction. */
   async #commit(tx: Tx, type: CommentEventType, comment: CommentRecord, delta: { sum: number; count: number }): Promise<ItemRecord> {
-    const item = await this.#d.items.bumpVersion(tx, comment.itemId, delta);
+    const item = await this.#d.items.bumpVersion(tx, comment.itemId, { ratingSum: delta.sum, ratingCount: delta.count });
     if (!item) throw notFound(`No item with id ${comment.itemId}`); // not reached: the caller holds the row lock
     await this.#d.outbox.add(tx, outboxRowFor('item.updated', item).row);
     await this.#d.outbox.add(tx, commentOutboxRowFor(type, comment, item).row);

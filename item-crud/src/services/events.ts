@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, encodeCommentEvent, encodeItemEvent, ratingSummary,
+  COMMENT_EVENTS_TOPIC, ITEM_EVENTS_TOPIC, encodeCommentEvent, encodeProducedItemEvent, ratingSummary,
   type CommentEvent, type CommentEventType, type ItemEvent, type ItemEventType, type ItemImage, type ItemSnapshot,
 } from '@shop/contracts';
 import { outboxHeaders } from '@shop/kit';
@@ -14,6 +14,7 @@ export const EVENT_SOURCE = 'item-crud';
 export function toSnapshot(row: ItemRecord): ItemSnapshot {
   return {
     id: row.id,
+    article: row.article,
     sellerId: row.sellerId,
     name: row.name,
     description: row.description,
@@ -45,7 +46,7 @@ export function outboxRowFor(type: ItemEventType, row: ItemRecord): { row: NewOu
     source: EVENT_SOURCE,
     data: toSnapshot(row),
   };
-  encodeItemEvent(event); // throws on anything a consumer would reject
+  encodeProducedItemEvent(event); // throws on anything a consumer would reject (or a field producers must now send)
   return {
     event,
     row: { eventId: event.id, topic: ITEM_EVENTS_TOPIC, key: row.id, payload: event, headers: outboxHeaders() },

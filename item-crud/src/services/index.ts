@@ -6,12 +6,14 @@ import { ImageRepository } from '../repositories/images.ts';
 import { ItemRepository } from '../repositories/items.ts';
 import { OutboxWriter } from '../repositories/outbox.ts';
 import { ProfileClient } from '../repositories/profiles.ts';
+import { ReservationRepository } from '../repositories/reservations.ts';
 import { SellerRepository } from '../repositories/sellers.ts';
 import { CategoryService } from './categories.ts';
 import { CommentService } from './comments.ts';
 import { ImageObjects, imageObjectMetrics } from './image-objects.ts';
 import { ImageService, imageMetrics, type ImageHooks, type ImageLimits } from './images.ts';
 import { ItemService, type ItemHooks } from './items.ts';
+import { ReservationService, reservationMetrics } from './reservations.ts';
 import { SellerService } from './sellers.ts';
 
 export interface CatalogServices {
@@ -20,12 +22,15 @@ export interface CatalogServices {
   sellers: SellerService;
   images: ImageService;
   comments: CommentService;
+  reservations: ReservationService;
 }
 
 export interface ServiceSettings {
   bucket: string;
   ssoUrl: string;
   imageLimits: ImageLimits;
+  /** RESERVATION_TTL_SECONDS: how long held units stay reserved when the request does not say. */
+  reservationTtlSeconds: number;
   itemHooks?: ItemHooks;
   imageHooks?: ImageHooks;
 }
@@ -51,5 +56,9 @@ export function createServices(app: App, settings: ServiceSettings): CatalogServ
     comments: new CommentRepository(app.shopDb), items: itemRepo, outbox, profiles: new ProfileClient(settings.ssoUrl),
     log: app.log.child({ component: 'comments' }),
   });
-  return { categories, items, sellers: new SellerService(sellerRepo), images, comments };
+  const reservations = new ReservationService({
+    items: itemRepo, reservations: new ReservationRepository(app.shopDb), outbox, defaultTtlSeconds: settings.reservationTtlSeconds,
+    metrics: reservationMetrics(app.metrics),
+  });
+  return { categories, items, sellers: new SellerService(sellerRepo), images, comments, reservations };
 }

@@ -91,6 +91,13 @@ const attributesOrThrow = (attributes: Record<string, unknown>): Record<string, 
   return attributes as Record<string, string | number>;
 };
 
+/** 409: a seller may not take away units that reservations of orders being placed hold. */
+export function stockBelowReserved(stock: number, reserved: number): HttpProblem {
+  return new HttpProblem(409, `${reserved} units of this item are reserved for orders being placed; the stock cannot go below ${reserved} (asked for ${stock})`, {
+    type: problemType('stock-below-reserved'), extensions: { reserved, requestedStock: stock },
+  });
+}
+
 /** The item's seller or an admin. */
 export const canManage = (identity: Identity, row: { sellerId: string }) => identity.role === 'admin' || (identity.role === 'seller' && row.sellerId === identity.id);
 
@@ -197,6 +204,11 @@ export class ItemService {
     if (updated) return updated;
     const current = await this.#d.items.findById(id);
     if (!current || current.status === 'deleted') throw notFound(`No item with id ${id}`);
+    if (changes.stock !== undefined && (expectedVersion === null || current.version === expectedVersion)) {
+      // The version matched: the stock is below what reservations hold (reservations change no version).
+      if (current.reserved > changes.stock) throw stockBelowReserved(changes.stock, current.reserved);
+      return this.#change(id, expectedVersion, changes, type, alsoInTransaction); // released meanwhile: try again
+    }
     const problem = preconditionFailed(`The item is at version ${current.version}, not ${expectedVersion}; read it again and retry`);
     problem.extensions.currentVersion = current.version;
     problem.headers.etag = `"${current.version}"`;

@@ -33,11 +33,18 @@ export function toImageView(image: ImageRecord): ImageView {
   };
 }
 
-/** An item over HTTP: the event snapshot's fields, but images as URLs (never object keys) and the rating. */
-export type ItemView = Omit<ItemSnapshot, 'images'> & { images: ImageView[]; rating: RatingSummary };
+/**
+ * An item over HTTP: the event snapshot's fields, but images as URLs (never object keys) and the rating, plus
+ * the units held by reservations and what can still be bought (`available` = stock − reserved). Those two are
+ * not in the snapshot: a reservation is no item change (no version, no event); only a commit changes stock.
+ */
+export type ItemView = Omit<ItemSnapshot, 'images' | 'article'> & { article: number; images: ImageView[]; rating: RatingSummary; reserved: number; available: number };
 
 export function toItemView(row: ItemRecord): ItemView {
-  return { ...toSnapshot(row), images: row.images.map(toImageView), rating: ratingSummary(row.ratingSum, row.ratingCount) };
+  return {
+    ...toSnapshot(row), article: row.article, images: row.images.map(toImageView), rating: ratingSummary(row.ratingSum, row.ratingCount),
+    reserved: row.reserved, available: Math.max(0, row.stock - row.reserved),
+  };
 }
 
 export interface CommentView {

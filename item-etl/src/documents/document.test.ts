@@ -38,6 +38,8 @@ describe('buildDocument', () => {
     assert.deepEqual(doc.categoryNames, ['Елки', 'Trees', 'Дом', 'Home']);
     assert.equal(doc.price, 1999.9);
     assert.equal(doc.inStock, false);
+    assert.equal(doc.article, null, 'an event from before article numbers');
+    assert.equal(buildDocument(item({ article: 2389212 }), { sellerName: null, rating: ratingSummary(0, 0) }, { path: [], names: [] }).article, 2389212);
     assert.equal(doc.image, 'a');
     assert.deepEqual(doc.attributes, { 'Высота': '180 см', вес: 3 });
     assert.equal(doc.attributesText, 'Высота 180 см. вес 3');

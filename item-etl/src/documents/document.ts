@@ -9,6 +9,8 @@ export interface Rating { average: number; count: number }
 
 export interface ItemDocument {
   id: string;
+  /** The item's numeric article number; null for a document built from an event published before articles existed. */
+  article: number | null;
   sellerId: string;
   sellerName: string | null;
   name: string;
@@ -127,6 +129,7 @@ export function buildDocument(item: ItemInput, enrichment: Enrichment, category:
   const images = [...item.images].sort((a, b) => a.position - b.position);
   return {
     id: item.id,
+    article: item.article ?? null,
     sellerId: item.sellerId,
     sellerName: enrichment.sellerName === null ? null : normalizeText(enrichment.sellerName) || null,
     name,

@@ -71,6 +71,8 @@ export const itemMappings: estypes.MappingTypeMapping = {
     /** The category slug and all its ancestors: `term` on it filters a category with its descendants. */
     categoryPath: keyword,
     categoryNames: text,
+    /** The numeric article number (exact lookups; added to older indices by IndexLifecycle.upgradeMappings). */
+    article: { type: 'long' },
     price: { type: 'double' },
     currency: keyword,
     stock: { type: 'integer' },

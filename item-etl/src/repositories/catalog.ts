@@ -22,14 +22,14 @@ export interface VersionRow { id: string; version: number; status: 'active' | 'h
 export interface Scope { sellerId?: string }
 
 const ITEM_COLUMNS = `
-  i.id, i.seller_id, i.name, i.description, i.brand, i.category_slug, i.price::text AS price, i.currency,
+  i.id, i.article, i.seller_id, i.name, i.description, i.brand, i.category_slug, i.price::text AS price, i.currency,
   i.stock, i.attributes, i.status::text AS status, i.version, i.rating_sum, i.rating_count, i.created_at, i.updated_at,
   s.display_name AS seller_name,
   (SELECT coalesce(json_agg(json_build_object('key', im.key, 'position', im.position) ORDER BY im.position, im.created_at), '[]'::json)
      FROM item_images im WHERE im.item_id = i.id) AS images`;
 
 interface RawItem {
-  id: string; seller_id: string; name: string; description: string; brand: string; category_slug: string; price: string;
+  id: string; article: number; seller_id: string; name: string; description: string; brand: string; category_slug: string; price: string;
   currency: string; stock: number; attributes: Record<string, string | number> | null; status: ItemRow['status']; version: number;
   rating_sum: number; rating_count: number; created_at: Date; updated_at: Date; seller_name: string | null;
   images: { key: string; position: number }[];
@@ -37,6 +37,7 @@ interface RawItem {
 
 const toItem = (r: RawItem): ItemRow => ({
   id: r.id,
+  article: r.article,
   sellerId: r.seller_id,
   name: r.name,
   description: r.description,
