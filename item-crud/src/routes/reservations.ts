@@ -63,7 +63,7 @@ export async function reservationRoutes(app: App, { reservations }: { reservatio
         ),
       },
     },
-    preHandler: guard,
+    preValidation: guard,
   }, async (request, reply) => {
     const { reservation, created } = await reservations.reserve(request.body);
     return reply.code(created ? 201 : 200).send(reservation);
@@ -71,7 +71,7 @@ export async function reservationRoutes(app: App, { reservations }: { reservatio
 
   app.get('/internal/reservations/:orderUid', {
     schema: { tags, summary: "An order's reservation (service scope stock:reserve)", params: OrderParams, response: { 200: ReservationView } },
-    preHandler: guard,
+    preValidation: guard,
   }, async (request) => reservations.get(request.params.orderUid));
 
   /** The three transitions: the same shape, each idempotent, each with its own conflict. */
@@ -83,7 +83,7 @@ export async function reservationRoutes(app: App, { reservations }: { reservatio
   for (const [action, [summary, conflict]] of Object.entries(transitions) as [keyof typeof transitions, readonly [string, string]][]) {
     app.post(`/internal/reservations/:orderUid/${action}`, {
       schema: { tags, summary, params: OrderParams, response: { 200: ReservationView, ...problems([409, conflict]) } },
-      preHandler: guard,
+      preValidation: guard,
     }, async (request) => reservations[action](request.params.orderUid));
   }
 }

@@ -56,8 +56,10 @@ export interface ReservationMetrics {
   units: Gauge<'state'>;
 }
 
+const EVENTS: ReservationEvent[] = ['reserved', 'replayed', 'out_of_stock', 'unavailable', 'committed', 'released', 'restocked', 'expired'];
+
 export function reservationMetrics(metrics: Metrics): ReservationMetrics {
-  return {
+  const m = {
     events: metrics.counter({
       name: 'reservations_total', labelNames: ['event'] as const,
       help: 'Stock reservations by event: reserved, replayed, out_of_stock, unavailable, committed, released, restocked, expired (expired counts lines)',
@@ -65,6 +67,8 @@ export function reservationMetrics(metrics: Metrics): ReservationMetrics {
     lines: metrics.gauge({ name: 'reservation_lines', help: 'Reservation lines (order × item) per state', labelNames: ['state'] as const }),
     units: metrics.gauge({ name: 'reservation_units', help: 'Units in reservation lines per state (held: what items.reserved sums to)', labelNames: ['state'] as const }),
   };
+  for (const event of EVENTS) m.events.inc({ event }, 0); // every series exists from the start (rates need the 0)
+  return m;
 }
 
 export interface ReservationServiceDeps {
