@@ -102,6 +102,7 @@ describe('service identity', () => {
     await app.register(authPlugin, { jwksUrl: url });
     app.post('/internal/reservations', { schema: { body: Type.Object({ n: Type.Integer() }) }, preHandler: requireService('stock:reserve') },
       async (request) => ({ by: request.identity!.id, scopes: request.identity!.scopes }));
+    app.get('/api/open', { schema: {} }, async (request) => ({ identity: request.identity }));
     app.get('/api/mine', { schema: {}, preHandler: requireAuth() }, async (request) => ({ role: request.identity!.role }));
     app.get('/api/stock', { schema: {}, preHandler: requireAuth('seller', 'admin').orService('stock:read') }, async (request) => ({ role: request.identity!.role }));
     await app.ready();
@@ -143,6 +144,14 @@ describe('service identity', () => {
       assert.equal(res.statusCode, 403, res.body);
       assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
     }
+  });
+
+  it('reads only the Bearer scheme: another one (HTTP Basic) leaves the request anonymous, a malformed Bearer is a 401', async () => {
+    const basic = { authorization: 'Basic Y2xpZW50OnNlY3JldA==' };
+    assert.equal((await app.inject({ url: '/api/open', headers: basic })).json().identity, null);
+    assert.equal((await app.inject({ url: '/api/mine', headers: basic })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/api/open', headers: { authorization: 'Bearer not-a-jwt' } })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/api/open', headers: { authorization: 'bearer' } })).statusCode, 401);
   });
 
   it('refuses service tokens on user routes unless the route opts in', async () => {

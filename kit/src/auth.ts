@@ -179,7 +179,7 @@ function guardsOf(route: { onRequest?: unknown; preValidation?: unknown; preHand
   return [route.onRequest, route.preValidation, route.preHandler].flat().filter(Boolean) as GuardInfo[];
 }
 
-/** Reads `Authorization: Bearer` on every request; a present but invalid token is a 401. */
+/** Reads `Authorization: Bearer` on every request; a present but invalid token is a 401 (other schemes are ignored). */
 export const authPlugin = fp<JwksVerifierOptions>(
   async (app, options) => {
     const verifier = new JwksVerifier(options);
@@ -214,7 +214,9 @@ export const authPlugin = fp<JwksVerifierOptions>(
     });
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
-      if (header === undefined) return;
+      // Only the Bearer scheme carries an access token; another one (HTTP Basic client credentials at
+      // the sso's token endpoint) says nothing about the caller here and leaves the request anonymous.
+      if (header === undefined || !/^\s*bearer(\s|$)/i.test(header)) return;
       const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header.trim());
       if (!match) throw unauthorized('the Authorization header must be "Bearer <access token>"');
       try {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 
 const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Writes anyone may make: they create or hold their own credentials. */
-const PUBLIC_WRITES = new Set(['/api/auth/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout']);
+const PUBLIC_WRITES = new Set(['/api/auth/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/token']);
 /** Reads that are about the caller, so they need a token. */
 const PRIVATE_READS = [/^\/api\/auth\/me(\/|$)/];
 const UPLOAD = /^\/api\/items\/[^/]+\/images$/;

@@ -17,20 +17,40 @@
 //       variable ADMIN_PASSWORD or, when that is unset, from stdin (prompted without echo on a
 //       terminal, else the first line) — never from the command line, where `ps` and shell history see it.
 //
-// Exit codes: 0 done, 64 usage error, 65 bad input (email, password), 78 bad configuration.
+//   node sso/src/cli.ts register-client --name <name> --scopes "<scope> <scope>..."
+//       Registers a service client (OAuth 2.0 client credentials, `POST /api/auth/token`) and prints its
+//       client id and secret. The secret is shown this once: only its scrypt hash is stored.
+//
+//   node sso/src/cli.ts rotate-client-secret --client <client id or name>
+//       Replaces the client's secret and prints the new one (once). The old secret stops working at
+//       once; tokens issued with it stay valid until they expire (SERVICE_TOKEN_TTL_SECONDS).
+//
+//   node sso/src/cli.ts disable-client --client <client id or name>
+//       The client gets no new tokens; the ones it holds expire within SERVICE_TOKEN_TTL_SECONDS.
+//
+// Exit codes: 0 done, 64 usage error, 65 bad input (email, password, client name, scopes, unknown client),
+// 75 concurrent creation, 78 bad configuration.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@shop/kit';
 import { cliConfig } from './config.ts';
 import { createDb } from './db.ts';
 import { SigningKeyRepository } from './repositories/signing-keys.ts';
+import { ServiceClientRepository } from './repositories/service-clients.ts';
 import { UserRepository } from './repositories/users.ts';
 import { normalizeEmail } from './services/auth.ts';
+import { ClientAdminError, ServiceClientAdmin } from './services/client-credentials.ts';
 import { hashPassword, passwordProblems } from './services/passwords.ts';
 import { SigningKeys } from './services/signing-keys.ts';
 
 const USAGE = `usage:
   node sso/src/cli.ts rotate-key [--activate-in <seconds>]
-  node sso/src/cli.ts create-admin --email <email> --name <name>   (password: env ADMIN_PASSWORD or stdin)`;
+  node sso/src/cli.ts create-admin --email <email> --name <name>   (password: env ADMIN_PASSWORD or stdin)
+  node sso/src/cli.ts register-client --name <name> --scopes "<scope> <scope>..."
+  node sso/src/cli.ts rotate-client-secret --client <client id or name>
+  node sso/src/cli.ts disable-client --client <client id or name>`;
+
+const CLIENT_COMMANDS = ['register-client', 'rotate-client-secret', 'disable-client'];
+const COMMANDS = ['rotate-key', 'create-admin', ...CLIENT_COMMANDS];
 
 class UsageError extends Error {
   readonly exitCode: number;
@@ -84,7 +104,7 @@ function readHidden(prompt: string): Promise<string> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command !== 'rotate-key' && command !== 'create-admin') throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
+  if (!command || !COMMANDS.includes(command)) throw new UsageError(command ? `unknown command '${command}'` : 'no command given');
   const cfg = loadConfig('sso-cli', cliConfig);
   const db = createDb(cfg.DATABASE_URL);
   try {
@@ -105,6 +125,11 @@ async function main(argv: string[]): Promise<void> {
         publishSeconds: cfg.SIGNING_KEY_PUBLISH_SECONDS,
       });
       out(JSON.stringify(await keys.rotate(activateIn)));
+      return;
+    }
+
+    if (CLIENT_COMMANDS.includes(command)) {
+      await clientCommand(command, rest, new ServiceClientAdmin(new ServiceClientRepository(db)));
       return;
     }
 
@@ -134,6 +159,37 @@ async function main(argv: string[]): Promise<void> {
     out(JSON.stringify({ id: user.id, email: user.email, role: user.role, created: true }));
   } finally {
     await db.$disconnect();
+  }
+}
+
+function options<K extends string>(args: string[], names: K[]): Partial<Record<K, string>> {
+  try {
+    const spec = Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values as Partial<Record<K, string>>;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`${flag} is required`);
+  return value.trim();
+}
+
+async function clientCommand(command: string, args: string[], admin: ServiceClientAdmin): Promise<void> {
+  const once = 'store the secret now: it is shown only this once (only its hash is kept)';
+  try {
+    if (command === 'register-client') {
+      const { name, scopes } = options(args, ['name', 'scopes']);
+      out(JSON.stringify({ ...(await admin.register(required(name, '--name'), required(scopes, '--scopes'))), note: once }));
+    } else if (command === 'rotate-client-secret') {
+      out(JSON.stringify({ ...(await admin.rotateSecret(required(options(args, ['client']).client, '--client'))), note: once }));
+    } else {
+      out(JSON.stringify(await admin.disable(required(options(args, ['client']).client, '--client'))));
+    }
+  } catch (err) {
+    if (err instanceof ClientAdminError) throw new UsageError(err.message, 65);
+    throw err;
   }
 }
 

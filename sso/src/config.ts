@@ -17,6 +17,11 @@ export const tokenConfig = {
    * plus SIGNING_KEY_CACHE_SECONDS; the previous key signs until then.
    */
   SIGNING_KEY_PUBLISH_SECONDS: Type.Integer({ default: 90, minimum: 0, maximum: 86_400 }),
+  /**
+   * Lifetime of a service access token (client credentials), in seconds: short, since a disabled client
+   * keeps what it holds until then. At most ACCESS_TOKEN_TTL_SECONDS (retired keys verify that long).
+   */
+  SERVICE_TOKEN_TTL_SECONDS: Type.Integer({ default: 300, minimum: 30, maximum: 3_600 }),
 };
 
 /** Brute-force protection of `POST /api/auth/login` (Redis counters, fixed window from the first failure). */

@@ -1,27 +1,7 @@
 // The operator CLI: create-admin (password from ADMIN_PASSWORD or stdin, never argv) against the real database.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { PASSWORD, decodeJwt, startApp, testEnv, uniqueEmail, type LoginResult, type TestApp } from './helpers.ts';
-
-const root = new URL('../..', import.meta.url).pathname;
-
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['sso/src/cli.ts', ...args], {
-      cwd: root, env: { PATH: process.env.PATH, ...testEnv(), ...options.env }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+import { PASSWORD, cli, decodeJwt, startApp, uniqueEmail, type LoginResult, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 before(async () => {
@@ -81,13 +61,7 @@ describe('cli create-admin', () => {
   });
 
   it('names a missing DATABASE_URL and exits 78', async () => {
-    const result = await new Promise<Result>((resolve, reject) => {
-      const child = spawn(process.execPath, ['sso/src/cli.ts', 'rotate-key'], { cwd: root, env: { PATH: process.env.PATH } });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout: '', stderr }));
-    });
+    const result = await cli(['rotate-key'], { baseEnv: {} });
     assert.equal(result.code, 78);
     assert.match(result.stderr, /DATABASE_URL is required/);
   });

@@ -1,5 +1,6 @@
 // Shared set-up of the sso integration tests: an app built in-process against the real PostgreSQL
 // and Redis (addresses from the environment, loopback defaults), driven with app.inject.
+import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '@shop/kit';
@@ -74,3 +75,23 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
 }
 
 export interface LoginResult { accessToken: string; refreshToken: string; tokenType: string; expiresIn: number }
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs the operator CLI (`sso/src/cli.ts`) with the test environment (or `baseEnv`) plus `env`. */
+export function cli(args: string[], options: { env?: Record<string, string>; baseEnv?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['sso/src/cli.ts', ...args], {
+      cwd: root, env: { PATH: process.env.PATH, ...(options.baseEnv ?? testEnv()), ...options.env }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}

@@ -54,7 +54,7 @@ export async function authRoutes(app: App, { auth }: { auth: AuthService }): Pro
   app.get('/api/auth/me', {
     schema: {
       tags, summary: 'The caller (Authorization: Bearer <access token>)', security: [{ bearer: [] }],
-      response: { 200: UserView, 401: problem(401, 'No token, or an invalid one') },
+      response: { 200: UserView, 401: problem(401, 'No token, or an invalid one'), 403: problem(403, 'A service token (it has no account)') },
     },
   }, async (request) => auth.me(bearerToken(request.headers.authorization)));
 }

@@ -1,5 +1,5 @@
-import { NON_BLANK_TEXT_PATTERN, Type } from '@shop/kit';
-import { ROLES, type Role } from '@shop/contracts/auth';
+import { NON_BLANK_TEXT_PATTERN, SAFE_TEXT_PATTERN, Type } from '@shop/kit';
+import { ROLES, SCOPE_PATTERN, type Role } from '@shop/contracts/auth';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/passwords.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -53,4 +53,21 @@ export const Jwks = Type.Object({
     alg: Type.Literal('ES256'),
     use: Type.Literal('sig'),
   })),
+});
+
+/** The token request of the client credentials grant (RFC 6749 §4.4.2), in a form or as JSON. */
+export const TokenRequestBody = Type.Object({
+  grant_type: Type.Unsafe<'client_credentials'>({ type: 'string', enum: ['client_credentials'], description: 'only client_credentials (anything else: unsupported_grant_type)' }),
+  client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: SAFE_TEXT_PATTERN, description: 'with client_secret, instead of HTTP Basic' })),
+  client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: SAFE_TEXT_PATTERN })),
+  scope: Type.Optional(Type.String({ pattern: SCOPE_PATTERN, maxLength: 2048, description: 'space-delimited; narrows the grant to these of the client\'s scopes (default: all of them)' })),
+}, strict);
+export const TOKEN_REQUEST_FIELDS = Object.keys(TokenRequestBody.properties);
+
+/** RFC 6749 §5.1. */
+export const TokenResponseView = Type.Object({
+  access_token: Type.String({ description: 'ES256 JWT with role "service" and the granted scope; verify against /.well-known/jwks.json' }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'lifetime in seconds' }),
+  scope: Type.String({ description: 'the granted scopes, space-delimited' }),
 });

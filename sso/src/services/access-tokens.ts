@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Value } from '@sinclair/typebox/value';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, type Role } from '@shop/contracts/auth';
+import {
+  ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AccessTokenClaims, SERVICE_ROLE, formatScope, type Role,
+} from '@shop/contracts/auth';
 import type { SigningKeys } from './signing-keys.ts';
 
 export class InvalidAccessToken extends Error {
@@ -18,21 +20,35 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export class AccessTokens {
   readonly #keys: SigningKeys;
   readonly ttlSeconds: number;
-  constructor(keys: SigningKeys, ttlSeconds: number) {
+  readonly serviceTtlSeconds: number;
+  constructor(keys: SigningKeys, ttlSeconds: number, serviceTtlSeconds = ttlSeconds) {
+    // A retired key keeps verifying for ttlSeconds (+ cache time): no token may outlive that.
+    if (serviceTtlSeconds > ttlSeconds) throw new Error(`SERVICE_TOKEN_TTL_SECONDS (${serviceTtlSeconds}) must not exceed ACCESS_TOKEN_TTL_SECONDS (${ttlSeconds})`);
     this.#keys = keys;
     this.ttlSeconds = ttlSeconds;
+    this.serviceTtlSeconds = serviceTtlSeconds;
   }
 
+  /** A person's token: `sub` = the user id, `role` = the account's role. */
   async sign(user: { id: string; role: Role }): Promise<string> {
+    return this.#sign(user.id, { role: user.role }, this.ttlSeconds);
+  }
+
+  /** A service's token (client credentials): `sub` = the client id, `role: "service"`, `scope` = the granted scopes. */
+  async signService(client: { id: string; scopes: readonly string[] }): Promise<string> {
+    return this.#sign(client.id, { role: SERVICE_ROLE, scope: formatScope(client.scopes) }, this.serviceTtlSeconds);
+  }
+
+  async #sign(subject: string, claims: Record<string, unknown>, expiresIn: number): Promise<string> {
     const { kid, privateKey } = await this.#keys.signer();
-    return jwt.sign({ role: user.role }, privateKey, {
+    return jwt.sign(claims, privateKey, {
       algorithm: ACCESS_TOKEN_ALGORITHM,
       keyid: kid,
       issuer: ACCESS_TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
-      subject: user.id,
+      subject,
       jwtid: randomUUID(),
-      expiresIn: this.ttlSeconds,
+      expiresIn,
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { HttpProblem, badRequest, conflict, tooManyRequests, unauthorized, type App } from '@shop/kit';
-import type { Role } from '@shop/contracts/auth';
+import { HttpProblem, badRequest, conflict, forbidden, tooManyRequests, unauthorized, type App } from '@shop/kit';
+import { SERVICE_ROLE, type Role } from '@shop/contracts/auth';
 import type { RefreshTokenRepository } from '../repositories/refresh-tokens.ts';
 import type { User, UserRepository } from '../repositories/users.ts';
 import { InvalidAccessToken, type AccessTokens } from './access-tokens.ts';
@@ -147,7 +147,9 @@ export class AuthService {
     if (!token) throw unauthorized('An access token is required: Authorization: Bearer <token>');
     let userId: string;
     try {
-      userId = (await this.#d.accessTokens.verify(token)).sub;
+      const claims = await this.#d.accessTokens.verify(token);
+      if (claims.role === SERVICE_ROLE) throw forbidden('A service token stands for a service client, not an account');
+      userId = claims.sub;
     } catch (err) {
       if (err instanceof InvalidAccessToken) {
         this.#d.log.debug({ reason: err.message }, 'access token rejected');

@@ -1,11 +1,13 @@
 import type { App, Static } from '@shop/kit';
 import type { config } from '../config.ts';
 import { RefreshTokenRepository } from '../repositories/refresh-tokens.ts';
+import { ServiceClientRepository } from '../repositories/service-clients.ts';
 import { SigningKeyRepository } from '../repositories/signing-keys.ts';
 import { UserRepository } from '../repositories/users.ts';
 import { AccessTokens } from './access-tokens.ts';
 import { AuthService } from './auth.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import { ClientCredentialsService } from './client-credentials.ts';
+import { CLIENT_THROTTLE_PREFIX, LoginThrottle } from './login-throttle.ts';
 import { SigningKeys } from './signing-keys.ts';
 
 export type SsoConfig = Static<typeof config>;
@@ -13,6 +15,7 @@ export type SsoConfig = Static<typeof config>;
 export interface SsoServices {
   auth: AuthService;
   keys: SigningKeys;
+  clients: ClientCredentialsService;
 }
 
 /** Wires repositories (on `app.prisma`, `app.redis`) into the services and their metrics. */
@@ -25,15 +28,27 @@ export function createServices(app: App, cfg: SsoConfig): SsoServices {
   const throttleUnavailable = app.metrics.counter({
     name: 'sso_login_throttle_unavailable_total', help: 'Login attempts let through because Redis (the throttle) was unavailable',
   });
-  const throttle = new LoginThrottle(app.redis, {
+  const limits = {
     maxFailuresPerAccount: cfg.LOGIN_MAX_FAILURES_PER_ACCOUNT,
     maxFailuresPerIp: cfg.LOGIN_MAX_FAILURES_PER_IP,
     windowSeconds: cfg.LOGIN_FAILURE_WINDOW_SECONDS,
-  }, app.log, () => throttleUnavailable.inc());
+  };
+  const throttle = new LoginThrottle(app.redis, limits, app.log, () => throttleUnavailable.inc());
+  const accessTokens = new AccessTokens(keys, cfg.ACCESS_TOKEN_TTL_SECONDS, cfg.SERVICE_TOKEN_TTL_SECONDS);
+  const clients = new ClientCredentialsService({
+    clients: new ServiceClientRepository(app.prisma),
+    accessTokens,
+    // Failed client authentications count like failed logins, per client id and per IP, in their own counters.
+    throttle: new LoginThrottle(app.redis, { ...limits, prefix: CLIENT_THROTTLE_PREFIX }, app.log, () => throttleUnavailable.inc()),
+    log: app.log,
+    metrics: {
+      tokens: app.metrics.counter({ name: 'sso_service_tokens_total', help: 'Client credentials token requests by outcome', labelNames: ['outcome'] as const }),
+    },
+  });
   const auth = new AuthService({
     users: new UserRepository(app.prisma),
     refreshTokens: new RefreshTokenRepository(app.prisma),
-    accessTokens: new AccessTokens(keys, cfg.ACCESS_TOKEN_TTL_SECONDS),
+    accessTokens,
     throttle,
     log: app.log,
     refreshTokenTtlSeconds: cfg.REFRESH_TOKEN_TTL_SECONDS,
@@ -55,5 +70,5 @@ export function createServices(app: App, cfg: SsoConfig): SsoServices {
     }
   });
   app.health.add('signing-key', () => keys.signer());
-  return { auth, keys };
+  return { auth, keys, clients };
 }

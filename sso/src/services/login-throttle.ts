@@ -4,6 +4,8 @@ type Redis = Pick<App['redis'], 'eval'>;
 type Logger = App['log'];
 
 export interface LoginThrottleOptions {
+  /** The counters' key prefix: logins and service clients (`POST /api/auth/token`) count apart. */
+  prefix?: string;
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
   windowSeconds: number;
@@ -11,10 +13,14 @@ export interface LoginThrottleOptions {
 
 export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+export const LOGIN_THROTTLE_PREFIX = 'sso:login-failures';
+/** Failed client authentications at the token endpoint; the "account" is the client id. */
+export const CLIENT_THROTTLE_PREFIX = 'sso:client-failures';
+
 /** Redis keys of the failure counters (exported for operators' tooling and tests). */
-export const throttleKeys = (email: string, ip: string) => ({
-  account: `sso:login-failures:account:${email}`,
-  ip: `sso:login-failures:ip:${ip}`,
+export const throttleKeys = (account: string, ip: string, prefix = LOGIN_THROTTLE_PREFIX) => ({
+  account: `${prefix}:account:${account}`,
+  ip: `${prefix}:ip:${ip}`,
 });
 
 /**
@@ -62,7 +68,8 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
 }
 
 /**
- * Brute-force protection for logins, per account (normalized email) and per client IP.
+ * Brute-force protection for logins, per account (normalized email) and per client IP; the same for
+ * service clients at the token endpoint (per client id and IP, with their own `prefix`).
  *
  * When Redis is unavailable the throttle FAILS OPEN: logins keep working (still paying the scrypt
  * cost per attempt), a warning is logged and `onUnavailable` is called (a metric), so an outage of
@@ -83,7 +90,7 @@ export class LoginThrottle {
 
   /** Call before checking the password; counts the attempt as a failure until `succeeded`. */
   async attempt(email: string, ip: string): Promise<ThrottleDecision> {
-    const keys = throttleKeys(email, ip);
+    const keys = throttleKeys(email, ip, this.#options.prefix);
     const { maxFailuresPerAccount, maxFailuresPerIp, windowSeconds } = this.#options;
     try {
       const wait = Number(await withTimeout(this.#redis.eval(RESERVE, 2, keys.account, keys.ip, maxFailuresPerAccount, maxFailuresPerIp, windowSeconds)));
@@ -95,7 +102,7 @@ export class LoginThrottle {
   }
 
   async succeeded(email: string, ip: string): Promise<void> {
-    const keys = throttleKeys(email, ip);
+    const keys = throttleKeys(email, ip, this.#options.prefix);
     try {
       await withTimeout(this.#redis.eval(RELEASE, 2, keys.account, keys.ip));
     } catch (err) {
