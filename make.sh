@@ -70,7 +70,7 @@ service_env() {
   # Behind the proxy on loopback: the services take the client address from its X-Forwarded-For.
   [[ $1 != proxy ]] && common+=(TRUST_PROXY=loopback)
   case $1 in
-    sso) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SSO" "REDIS_URL=$REDIS_URL" ;;
+    sso) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SSO" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" ;;
     item-crud) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "SSO_URL=$url:8081" ;;
     item-etl) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" ;;
     search) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" ;;

@@ -1,4 +1,4 @@
-import { Type, baseConfig, portConfig, postgresConfig, redisConfig } from '@shop/kit';
+import { Type, baseConfig, kafkaConfig, portConfig, postgresConfig, redisConfig } from '@shop/kit';
 
 /** Token lifetimes and key caching: shared by the service and the CLI (`src/cli.ts`). */
 export const tokenConfig = {
@@ -31,11 +31,22 @@ export const loginThrottleConfig = {
   LOGIN_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
 };
 
+/** The relay of the sso's outbox (`user-events`), inside the sso process. */
+export const relayConfig = {
+  /** Off: events are written to the outbox but this instance never publishes them (another one does). */
+  RELAY_ENABLED: Type.Boolean({ default: true }),
+  RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+  /** Fallback poll when no NOTIFY arrives, in ms. */
+  RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 10, maximum: 60_000 }),
+};
+
 export const config = Type.Object({
   ...baseConfig,
   PORT: portConfig(8081),
   ...postgresConfig,
   ...redisConfig,
+  ...kafkaConfig,
+  ...relayConfig,
   ...tokenConfig,
   ...loginThrottleConfig,
 });

@@ -9,9 +9,10 @@ import { throttleKeys } from '../src/services/login-throttle.ts';
 
 export const DATABASE_URL = process.env.DATABASE_URL_SSO ?? 'postgresql://shop:shop@127.0.0.1:5432/sso';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 
 export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  DATABASE_URL, REDIS_URL, LOG_LEVEL: 'silent', ...extra,
+  DATABASE_URL, REDIS_URL, KAFKA_BROKERS, LOG_LEVEL: 'silent', ...extra,
 });
 
 export const PASSWORD = 'correct horse battery';

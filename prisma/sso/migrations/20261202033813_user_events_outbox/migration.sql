@@ -1,0 +1,25 @@
+-- AlterTable
+ALTER TABLE "users" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 1;
+
+-- CreateTable
+CREATE TABLE "outbox" (
+    "id" BIGSERIAL NOT NULL,
+    "event_id" UUID NOT NULL,
+    "topic" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "payload" JSONB NOT NULL,
+    "headers" JSONB NOT NULL DEFAULT '{}',
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "last_error" TEXT,
+
+    CONSTRAINT "outbox_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "outbox_event_id_key" ON "outbox"("event_id");
+
+-- CreateIndex
+CREATE INDEX "outbox_published_at_id_idx" ON "outbox"("published_at", "id");
+
