@@ -189,7 +189,11 @@ describe('validation', () => {
   it('checks names, brands, descriptions, currency, stock and attributes', async () => {
     assertInvalid(await create(itemBody({ name: '   ' })), '/name');
     assertInvalid(await create(itemBody({ name: 'x'.repeat(201) })), '/name');
-    assert.equal((await create(itemBody({ name: `  ${'x'.repeat(200)}  ` }))).statusCode, 201, 'trimmed before the length check');
+    // Lengths apply to the text as sent (what the OpenAPI document states); it is stored trimmed.
+    assertInvalid(await create(itemBody({ name: ` ${'x'.repeat(200)}` })), '/name');
+    const padded = await create(itemBody({ name: `  ${'x'.repeat(196)}  ` }));
+    assert.equal(padded.statusCode, 201, padded.body);
+    assert.equal(padded.json<{ name: string }>().name, 'x'.repeat(196), 'stored trimmed');
     assertInvalid(await create(itemBody({ brand: '' })), '/brand');
     assertInvalid(await create(itemBody({ brand: 'b'.repeat(101) })), '/brand');
     assertInvalid(await create(itemBody({ description: 'd'.repeat(10_001) })), '/description');

@@ -234,3 +234,15 @@ export function installOpenApiConventions(app: App): void {
 export function noContent(description: string, headers?: Record<string, ResponseHeaderSpec>) {
   return { type: 'null', description, ...(headers ? { headers } : {}) };
 }
+
+/**
+ * preHandler: trims these body fields after validation. The schema's lengths and patterns apply to the
+ * text as sent (what the document can say); what is stored is trimmed.
+ */
+export function trimBodyFields(...fields: string[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const body = request.body as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+    for (const field of fields) if (typeof body[field] === 'string') body[field] = body[field].trim();
+  };
+}

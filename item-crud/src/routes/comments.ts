@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest, noContent, problem, requireAuth, unauthorized, withHeaders, type App } from '@shop/kit';
+import { type App, badRequest, noContent, problem, requireAuth, trimBodyFields, unauthorized, withHeaders } from '@shop/kit';
 import type { Identity } from '@shop/contracts';
 import type { CommentService } from '../services/comments.ts';
 import { CommentBody, CommentPageView, CommentView, CommentsQuery, IdParams, PatchCommentBody } from './schemas.ts';
@@ -14,10 +14,7 @@ const caller = (request: FastifyRequest): Identity => {
 /** The access token itself (already verified by the auth plugin), for the sso's /api/auth/me. */
 const accessToken = (request: FastifyRequest): string => request.headers.authorization!.trim().replace(/^Bearer\s+/i, '');
 
-/**
- * Before validation: the kit's Ajv coerces types ("5" or true would become a rating), so the JSON types are
- * checked here; the text is trimmed (the schema's 1..2000 then applies to the trimmed text).
- */
+/** Before validation: the JSON types, with messages a reviewer understands. */
 async function prepareCommentBody(request: FastifyRequest): Promise<void> {
   const body = request.body as Record<string, unknown> | null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return;
@@ -25,8 +22,10 @@ async function prepareCommentBody(request: FastifyRequest): Promise<void> {
   if ('rating' in body && typeof body.rating !== 'number') errors.push({ location: 'body', pointer: '/rating', message: 'must be a whole number from 1 to 5' });
   if ('text' in body && typeof body.text !== 'string') errors.push({ location: 'body', pointer: '/text', message: 'must be a string' });
   if (errors.length > 0) throw badRequest(`The body is invalid: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`, errors);
-  if (typeof body.text === 'string') body.text = body.text.trim();
 }
+
+/** After validation (1..2000 characters as sent, not blank): the text is stored trimmed. */
+const trimText = trimBodyFields('text');
 
 export async function commentRoutes(app: App, { comments }: { comments: CommentService }): Promise<void> {
   const signedIn = requireAuth();
@@ -48,6 +47,7 @@ export async function commentRoutes(app: App, { comments }: { comments: CommentS
       summary: "Review an item (any signed-in user but the item's seller): 201 for a new review; the caller's existing review is changed instead (200)",
     },
     preValidation: [signedIn, prepareCommentBody],
+    preHandler: trimText,
   }, async (request, reply) => {
     const { comment, created } = await comments.upsert(caller(request), accessToken(request), request.params.id, request.body);
     if (created) reply.code(201).header('location', `/api/comments/${comment.id}`);
@@ -57,6 +57,7 @@ export async function commentRoutes(app: App, { comments }: { comments: CommentS
   app.patch('/api/comments/:id', {
     schema: { tags, summary: 'Change your review (author)', params: IdParams, body: PatchCommentBody, response: { 200: CommentView, 403: problem(403, 'Only the author may change a review') } },
     preValidation: [signedIn, prepareCommentBody],
+    preHandler: trimText,
   }, async (request) => comments.update(caller(request), request.params.id, request.body));
 
   app.delete('/api/comments/:id', {

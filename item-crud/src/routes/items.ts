@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest, noContent, problem, problems, requireAuth, unauthorized, withHeaders, type App } from '@shop/kit';
+import { badRequest, noContent, problem, problems, requireAuth, trimBodyFields, unauthorized, withHeaders, type App } from '@shop/kit';
 import type { Identity } from '@shop/contracts';
 import type { CategoryService } from '../services/categories.ts';
 import { parseIfMatch, type ItemService } from '../services/items.ts';
@@ -10,7 +10,7 @@ const etag = (version: number) => `"${version}"`;
 const ETAG = { etag: { type: 'string', description: 'the item version, quoted ("3"): send it back in If-Match' } };
 const LOCATION = { location: { type: 'string', description: 'where the new resource is' } };
 
-/** Before validation: read-only fields get a 400 naming them; names and brands are trimmed. */
+/** Before validation: read-only fields get a 400 naming them. */
 async function prepareItemBody(request: FastifyRequest): Promise<void> {
   const body = request.body as Record<string, unknown> | null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return;
@@ -19,8 +19,10 @@ async function prepareItemBody(request: FastifyRequest): Promise<void> {
     throw badRequest(`These fields are set by the server and may not be given: ${readOnly.join(', ')}`,
       readOnly.map((f) => ({ location: 'body', pointer: `/${f}`, message: `'${f}' is read-only` })));
   }
-  for (const field of ['name', 'brand'] as const) if (typeof body[field] === 'string') body[field] = body[field].trim();
 }
+
+/** After validation (the limits apply to the text as sent): names and brands are stored trimmed. */
+const trimItemText = trimBodyFields('name', 'brand');
 
 /** A missing If-Match is a 428 (the contract's answer), not the schema's 400. */
 async function requireIfMatch(request: FastifyRequest): Promise<void> {
@@ -45,6 +47,7 @@ export async function itemRoutes(app: App, { items, categories }: { items: ItemS
   app.post('/api/items', {
     schema: { tags, summary: 'Create an item (seller, admin)', body: CreateItemBody, response: { 201: withHeaders(ItemView, { ...ETAG, ...LOCATION }) } },
     preValidation: [writers, prepareItemBody, knownCategory],
+    preHandler: trimItemText,
   }, async (request, reply) => {
     const item = await items.create(caller(request), request.body);
     return reply.code(201).header('etag', etag(item.version)).header('location', `/api/items/${item.id}`).send(item);
@@ -68,6 +71,7 @@ export async function itemRoutes(app: App, { items, categories }: { items: ItemS
       response: { 200: withHeaders(ItemView, ETAG), ...problems([409, 'stock below the units reserved for orders (reserved)'], 412, [428, 'If-Match is missing']) },
     },
     preValidation: [writers, prepareItemBody, requireIfMatch, knownCategory],
+    preHandler: trimItemText,
   }, async (request, reply) => {
     const version = parseIfMatch(request.headers['if-match'], true)!;
     const item = await items.update(caller(request), request.params.id, version, request.body);

@@ -1,13 +1,12 @@
-import { noContent, problem, problems, type App } from '@shop/kit';
+import { noContent, problem, problems, trimBodyFields, type App } from '@shop/kit';
 import { adminRegistrationRefused, normalizeEmail, type AuthService } from '../services/auth.ts';
 import { LoginBody, RefreshBody, RegisterBody, TokenPairView, UserView } from './schemas.ts';
 
-/** Before validation: emails are compared trimmed and lower-cased, names trimmed (so "   " is empty). */
+/** Before validation: emails are compared trimmed and lower-cased. Names are trimmed after it (trimName). */
 async function normalizeIdentity(request: { body: unknown }): Promise<void> {
   const body = request.body as Record<string, unknown> | null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) return;
   if (typeof body.email === 'string') body.email = normalizeEmail(body.email);
-  if (typeof body.name === 'string') body.name = body.name.trim();
   if (body.role === 'admin') throw adminRegistrationRefused(); // a clearer answer than the schema's enum
 }
 
@@ -22,6 +21,7 @@ export async function authRoutes(app: App, { auth }: { auth: AuthService }): Pro
   app.post('/api/auth/register', {
     schema: { tags, summary: 'Create an account (customer or seller)', body: RegisterBody, response: { 201: UserView, ...problems([409, 'An account with this email exists']) } },
     preValidation: normalizeIdentity,
+    preHandler: trimBodyFields('name'), // after validation: the limits apply to the name as sent
   }, async (request, reply) => reply.code(201).send(await auth.register(request.body)));
 
   app.post('/api/auth/login', {
