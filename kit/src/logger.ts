@@ -22,10 +22,10 @@ export function loggerOptions(service: string, level: string): LoggerOptions {
 }
 
 /**
- * Logs go to `destination` (tests capture them) or to stdout in batches instead of a synchronous
- * write per line (a write is a system call, and under load that was a large share of a request's
- * cost): lines collect until 8 KiB or 250 ms have passed, then go out in one asynchronous write;
- * what is buffered when the process exits (also on a crash) is flushed synchronously.
+ * Logs go to `destination` (tests capture them) or to stdout in batches: lines collect until 8 KiB or
+ * 250 ms, then go out in one asynchronous write. pino's default writes each line on its own when no
+ * write is in flight (a thread-pool round trip per line, a visible share of a request's cost under
+ * load). What is buffered when the process exits (also on a crash) is flushed synchronously.
  */
 export function createLogger(service: string, level: string, destination?: pino.DestinationStream): Logger {
   return pino(loggerOptions(service, level), destination ?? pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 250 }));
