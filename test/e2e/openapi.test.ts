@@ -14,6 +14,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { CLIENT_THROTTLE_PREFIX, LOGIN_THROTTLE_PREFIX } from '../../sso/src/services/login-throttle.ts';
 import { signUp, waitFor } from '../support.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -39,7 +41,18 @@ async function freePort(): Promise<number> {
 let proxy: ChildProcess;
 let base: string;
 
+/**
+ * The fuzzer's failed sign-ins and client authentications all come from 127.0.0.1 (the proxy's view of
+ * this machine), so they fill the sso's per-address throttle counters that every later test signing
+ * in through the proxy shares. They are put back as they were after the run.
+ */
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+const THROTTLED = [LOGIN_THROTTLE_PREFIX, CLIENT_THROTTLE_PREFIX].map((prefix) => `${prefix}:ip:127.0.0.1`);
+let counters: { key: string; value: string | null; pttl: number }[] = [];
+
 before(async () => {
+  await redis.connect();
+  counters = await Promise.all(THROTTLED.map(async (key) => ({ key, value: await redis.get(key), pttl: await redis.pttl(key) })));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const url = 'http://127.0.0.1';
@@ -60,8 +73,14 @@ before(async () => {
   }, 60_000, 250);
 });
 
-after(() => {
+after(async () => {
   proxy?.kill('SIGTERM');
+  for (const { key, value, pttl } of counters) {
+    if (value === null) await redis.del(key);
+    else if (pttl > 0) await redis.set(key, value, 'PX', pttl);
+    else await redis.set(key, value);
+  }
+  redis.disconnect();
 });
 
 async function fuzz(role: 'customer' | 'seller'): Promise<string> {
@@ -72,7 +91,9 @@ async function fuzz(role: 'customer' | 'seller'): Promise<string> {
     '--config-file', join(root, 'test/openapi/schemathesis.toml'),
     'run', `${base}/docs/openapi.json`,
     '--checks', 'all', '-H', `Authorization: Bearer ${token}`,
-    '--seed', SEED, '--max-examples', EXAMPLES, '--generation-database', 'none', '--workers', '2', '--no-color',
+    // One worker: with several threads, CPython 3.11's ast.parse (Hypothesis describes its filters with
+    // it) can fail with "AST constructor recursion depth mismatch" (gh-106905), a runtime error of the tool.
+    '--seed', SEED, '--max-examples', EXAMPLES, '--generation-database', 'none', '--workers', '1', '--no-color',
   ];
   const child = spawn(schemathesisBin(), args, {
     cwd: root,
