@@ -4,8 +4,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/infra/lib.sh"
 cd "$REPO"
 
-SERVICES=(sso item-crud item-etl search facade cart proxy)
-declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086)
+SERVICES=(sso item-crud item-etl search facade cart notifier proxy)
+declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089)
 COMPONENTS=(postgres redis kafka elasticsearch minio prometheus)
 declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [prometheus]=$PROMETHEUS_PORT)
 : "${READY_TIMEOUT:=120}"
@@ -76,7 +76,9 @@ service_env() {
     search) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" ;;
     facade) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "ITEM_CRUD_URL=$url:8082" ;;
     cart) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" ;;
-    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" ;;
+    # No SMTP server in the local stack: notifications in-app only (compose runs Mailpit and sets SMTP_URL).
+    notifier) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_NOTIFIER" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" ;;
+    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" "NOTIFIER_URL=$url:8089" ;;
     *) die "unknown service $1" ;;
   esac
 }
@@ -116,7 +118,7 @@ cmd_up() {
   cat <<TXT
   storefront API   http://127.0.0.1:8080/api/search?q=   (all routes: http://127.0.0.1:8080/docs)
   platform health  http://127.0.0.1:8080/health
-  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086
+  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086  notifier :8089
   Elasticsearch    $ELASTICSEARCH_URL
   Kafka            $KAFKA_BROKERS
   PostgreSQL       $DATABASE_URL_SHOP

@@ -5,8 +5,10 @@ export const pgAdapter = (connectionString: string) =>
   // allowExitOnIdle: the Prisma CLI exits as soon as it is done instead of waiting out the idle timeout.
   new PrismaPg({ connectionString, allowExitOnIdle: true });
 
-export function databaseUrl(name: 'DATABASE_URL_SHOP' | 'DATABASE_URL_SSO'): string {
+const DATABASES = { DATABASE_URL_SHOP: 'shop', DATABASE_URL_SSO: 'sso', DATABASE_URL_NOTIFIER: 'notifier' } as const;
+
+export function databaseUrl(name: keyof typeof DATABASES): string {
   const url = process.env[name] ?? process.env.DATABASE_URL;
-  if (!url) throw new Error(`${name} (or DATABASE_URL) must be set to run Prisma against the ${name === 'DATABASE_URL_SSO' ? 'sso' : 'shop'} database`);
+  if (!url) throw new Error(`${name} (or DATABASE_URL) must be set to run Prisma against the ${DATABASES[name]} database`);
   return url;
 }

@@ -1,4 +1,5 @@
 -- Runs once, when the postgres container initializes an empty data volume
 -- (docker-entrypoint-initdb.d), as POSTGRES_USER against POSTGRES_DB (= shop).
--- The sso service has its own database; POSTGRES_USER owns both.
+-- The sso and notifier services have their own databases; POSTGRES_USER owns them all.
 CREATE DATABASE sso;
+CREATE DATABASE notifier;

@@ -19,5 +19,6 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     { name: 'search', url: cfg.SEARCH_URL, prefixes: ['/api/search'] },
     { name: 'facade', url: cfg.FACADE_URL, prefixes: ['/api/products', '/api/images'] },
     { name: 'cart', url: cfg.CART_URL, prefixes: ['/api/cart'] },
+    { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
   ];
 }

@@ -6,13 +6,14 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
+import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
 import { Type, baseConfig, createService, loadConfig, portConfig, requiredVariables, type App } from '@shop/kit';
 import type { TObject } from '@sinclair/typebox';
 import { config as cartConfig } from '../../cart/src/config.ts';
 import { config as facadeConfig } from '../../facade/src/config.ts';
 import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
 import { config as itemEtlConfig } from '../../item-etl/src/config.ts';
+import { config as notifierConfig } from '../../notifier/src/config.ts';
 import { config as proxyConfig } from '../../proxy/src/config.ts';
 import { config as searchConfig } from '../../search/src/config.ts';
 import { config as ssoConfig } from '../../sso/src/config.ts';
@@ -31,6 +32,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   search: { port: 8084, config: searchConfig },
   facade: { port: 8085, config: facadeConfig },
   cart: { port: 8086, config: cartConfig },
+  notifier: { port: 8089, config: notifierConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
 
@@ -45,6 +47,7 @@ const INFRA_PORTS: Record<string, number[]> = {
   grafana: [3000],
   kibana: [5601],
   jaeger: [16686],
+  mailpit: [8025],
 };
 
 /** The same ports as infra/defaults.env gives the local (non-Docker) infrastructure. */
@@ -59,12 +62,12 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', notifier: 'notifier' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
-const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318 };
+const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
 
-const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC];
+const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC];
 
 // ------------------------------------------------------------------ reading compose
 
@@ -435,13 +438,14 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.deepEqual(new Map(local.map((t) => [t.split(':')[0], Number(t.split(':')[1])])), created, 'same topics as infra/kafka.sh');
   });
 
-  it('creates the Postgres databases shop and sso', () => {
+  it('creates the Postgres databases shop, sso and notifier', () => {
     const env = envOf('postgres');
     assert.equal(env.POSTGRES_DB, 'shop');
     const init = mountsOf('postgres').find((m) => m.target.startsWith('/docker-entrypoint-initdb.d/'));
     assert.ok(init, 'an init script is mounted');
     assert.equal(normalizePath(init.source), 'infra/compose/postgres-init.sql');
     assert.match(read('infra/compose/postgres-init.sql'), /CREATE DATABASE\s+"?sso"?/i);
+    assert.match(read('infra/compose/postgres-init.sql'), /CREATE DATABASE\s+"?notifier"?/i);
     assert.match(asList(svc('postgres').healthcheck?.test).join(' '), /pg_isready.*-h 127\.0\.0\.1/, 'healthy only once TCP is up (after the init scripts)');
   });
 
@@ -458,7 +462,7 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.deepEqual([u.hostname, Number(u.port), u.username, u.password], ['minio', 9000, minio.MINIO_ROOT_USER, minio.MINIO_ROOT_PASSWORD]);
   });
 
-  it('migrates both databases with the app image before the Postgres-backed services start', () => {
+  it('migrates every database with the app image before the Postgres-backed services start', () => {
     const b = buildOf('migrate');
     assert.equal(normalizePath(b.context) || '.', '.');
     assert.equal(b.dockerfile, 'Dockerfile');
@@ -468,6 +472,7 @@ describe('docker-compose.yml: infrastructure', () => {
     const env = envOf('migrate');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').pathname, '/sso');
     assert.equal(new URL(env.DATABASE_URL_SHOP ?? '').pathname, '/shop');
+    assert.equal(new URL(env.DATABASE_URL_NOTIFIER ?? '').pathname, '/notifier');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').hostname, 'postgres');
     assert.equal(dependsOn('migrate').postgres, 'service_healthy');
   });
