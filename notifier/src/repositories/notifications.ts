@@ -82,9 +82,10 @@ export class NotificationRepository {
   /**
    * Runs `send` for up to `limit` notifications whose mail is due (not sent, retry time reached, newer than
    * `maxAgeHours`, the order's contact known and of the same customer), each row locked for the transaction
-   * so two mailers never take the same one. `send` answers null when sent, else the error text.
+   * so two mailers never take the same one. `send` answers null when sent, the error and when to retry when
+   * not, or 'skip' to leave the row as it is (due again in the next round).
    */
-  async withDueMails(limit: number, maxAgeHours: number, send: (mail: PendingMail) => Promise<{ error: string; retryInMs: number } | null>): Promise<{ sent: number; failed: number }> {
+  async withDueMails(limit: number, maxAgeHours: number, send: (mail: PendingMail) => Promise<{ error: string; retryInMs: number } | null | 'skip'>): Promise<{ sent: number; failed: number }> {
     const client: PoolClient = await this.#pool.connect();
     let sent = 0;
     let failed = 0;
@@ -99,6 +100,7 @@ export class NotificationRepository {
       );
       for (const mail of rows) {
         const failure = await send(mail);
+        if (failure === 'skip') continue;
         if (failure) {
           failed++;
           await client.query(

@@ -32,6 +32,7 @@ export class Mailer {
   readonly #options: MailerOptions;
   readonly #backoff: (attempt: number) => number;
   #running = false;
+  #stopping = false;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #woken = false;
@@ -46,7 +47,16 @@ export class Mailer {
 
   /** One round: sends the due mails (tests call it directly); rounds never overlap within a process. */
   runOnce(): Promise<{ sent: number; failed: number }> {
-    const round = this.#round.catch(() => undefined).then(() => this.#repo.withDueMails(this.#options.batchSize, this.#options.maxAgeHours, (mail) => this.#send(mail)));
+    // After one failed send the rest of the round waits for the next one: an SMTP server that hangs costs
+    // one time limit per round, not one per mail (and a stop never waits for a whole batch of them).
+    let failed = false;
+    const send = async (mail: PendingMail) => {
+      if (failed || this.#stopping) return 'skip' as const;
+      const result = await this.#send(mail);
+      failed = result !== null;
+      return result;
+    };
+    const round = this.#round.catch(() => undefined).then(() => this.#repo.withDueMails(this.#options.batchSize, this.#options.maxAgeHours, send));
     this.#round = round;
     return round.then((result) => {
       if (result.sent) this.#options.onOutcome?.('sent', result.sent);
@@ -111,6 +121,7 @@ export class Mailer {
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping = true;
     this.#wakeUp?.();
     await this.#loop;
     await this.#round.catch(() => undefined);
