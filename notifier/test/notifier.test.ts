@@ -5,12 +5,17 @@
 // topic with their reason and the partition moves on.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC } from '@shop/contracts';
 import type { Admin } from 'kafkajs';
+import nodemailer from 'nodemailer';
 import type pg from 'pg';
+import { NotificationRepository } from '../src/repositories/notifications.ts';
+import { Mailer } from '../src/services/mailer.ts';
 import {
-  SmtpCatcher, closeProducer, db, kafka, newEmail, newGroups, newOrderUid, orderEvent, readTopic, sendEvent, sendOrderDocument, sendRaw,
+  SmtpCatcher, closeProducer, db, kafka, newEmail, newGroups, newOrderUid, orderEvent, quietLog, readTopic, sendEvent, sendOrderDocument, sendRaw,
   startNotifier, waitFor, type NotifierApp,
 } from './helpers.ts';
 
@@ -189,6 +194,32 @@ describe('notifier: restarts and SMTP failures', () => {
     } finally {
       await stop(service);
       await flaky.stop();
+    }
+  });
+
+  it('an SMTP server that accepts connections but never answers costs one time limit per round, not one per mail', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket)).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const g = newGroups();
+    groups.push(g.ORDER_EVENTS_GROUP, g.ORDERS_GROUP);
+    const inAppOnly = await startNotifier(g); // stores, mails nothing (no SMTP_URL)
+    const mailer = new Mailer(new NotificationRepository(pool), nodemailer.createTransport({
+      url: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, connectionTimeout: 300, greetingTimeout: 300, socketTimeout: 300,
+    }), { from: 'test@shop.example', batchSize: 20, pollMs: 60_000, retryMinMs: 60_000, retryMaxMs: 60_000, maxAgeHours: 72, log: quietLog });
+    try {
+      const order = { orderUid: newOrderUid(), customerId: randomUUID(), email: newEmail(), locale: 'en' };
+      await sendOrderDocument(order);
+      await sendEvent(orderEvent('order.placed', order));
+      await sendEvent(orderEvent('order.paid', order, { version: 2 }));
+      await waitFor('two due mails', async () => (await rows(order.orderUid)).length === 2
+        && (await pool.query('SELECT 1 FROM order_contacts WHERE order_uid = $1', [order.orderUid])).rowCount === 1);
+      assert.deepEqual(await mailer.runOnce(), { sent: 0, failed: 1 }, 'the first send timed out; the others wait for the next round');
+    } finally {
+      await mailer.stop();
+      await inAppOnly.app.close();
+      sockets.forEach((s) => s.destroy());
+      silent.close();
     }
   });
 });
