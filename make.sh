@@ -4,8 +4,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/infra/lib.sh"
 cd "$REPO"
 
-SERVICES=(sso item-crud item-etl search facade cart notifier proxy)
-declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089)
+SERVICES=(sso item-crud item-etl search facade cart notifier loms proxy)
+declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089 [loms]=8087)
 COMPONENTS=(postgres redis kafka elasticsearch minio prometheus)
 declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [prometheus]=$PROMETHEUS_PORT)
 : "${READY_TIMEOUT:=120}"
@@ -78,13 +78,29 @@ service_env() {
     cart) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" ;;
     # No SMTP server in the local stack: notifications in-app only (compose runs Mailpit and sets SMTP_URL).
     notifier) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_NOTIFIER" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" ;;
-    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" "NOTIFIER_URL=$url:8089" ;;
+    # loms's service client (client credentials at the sso): ensure_loms_client writes it.
+    loms) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_LOMS" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" "CART_URL=$url:8086" "ITEM_CRUD_URL=$url:8082" $(cat "$LOMS_CLIENT_FILE") ;;
+    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" "LOMS_URL=$url:8087" "NOTIFIER_URL=$url:8089" ;;
     *) die "unknown service $1" ;;
   esac
 }
 
+# loms calls the cart and item-crud with a service token: its client (scopes cart:read cart:write
+# stock:reserve) is registered once with the sso CLI, the credentials kept in $LOMS_CLIENT_FILE (mode 600).
+LOMS_CLIENT_FILE="$SHOP_STATE/loms-client.env"
+ensure_loms_client() {
+  [[ -s "$LOMS_CLIENT_FILE" ]] && return 0
+  local out
+  out=$(DATABASE_URL=$DATABASE_URL_SSO node sso/src/cli.ts register-client --name loms --scopes "cart:read cart:write stock:reserve" 2>/dev/null) \
+    || out=$(DATABASE_URL=$DATABASE_URL_SSO node sso/src/cli.ts rotate-client-secret --client loms) || die "could not register loms's service client"
+  mkdir -p "$(dirname "$LOMS_CLIENT_FILE")"
+  (umask 077 && printf '%s' "$out" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{const c=JSON.parse(s);console.log(`LOMS_CLIENT_ID=${c.clientId}
+LOMS_CLIENT_SECRET=${c.clientSecret}`)})' >"$LOMS_CLIENT_FILE")
+}
+
 start_services() {
   local s
+  ensure_loms_client
   for s in "${SERVICES[@]}"; do
     if pid_alive "$SHOP_PIDS/$s.pid"; then continue; fi
     ensure_port_free "$s" "${PORTS[$s]}"
@@ -118,7 +134,7 @@ cmd_up() {
   cat <<TXT
   storefront API   http://127.0.0.1:8080/api/search?q=   (all routes: http://127.0.0.1:8080/docs)
   platform health  http://127.0.0.1:8080/health
-  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086  notifier :8089
+  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086  loms :8087  notifier :8089
   Elasticsearch    $ELASTICSEARCH_URL
   Kafka            $KAFKA_BROKERS
   PostgreSQL       $DATABASE_URL_SHOP

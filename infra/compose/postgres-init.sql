@@ -1,5 +1,6 @@
 -- Runs once, when the postgres container initializes an empty data volume
 -- (docker-entrypoint-initdb.d), as POSTGRES_USER against POSTGRES_DB (= shop).
--- The sso and notifier services have their own databases; POSTGRES_USER owns them all.
+-- The sso, notifier and loms services have their own databases; POSTGRES_USER owns them all.
 CREATE DATABASE sso;
 CREATE DATABASE notifier;
+CREATE DATABASE loms;

@@ -14,6 +14,8 @@ export const config = Type.Object({
    * upstreams (tests, benchmarks) keep working; make.sh and compose set it.
    */
   CART_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8086' }),
+  /** loms, the order writes (same loopback default as the cart, for the same reason). */
+  LOMS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8087' }),
   /** The notifier (same loopback default as the cart, for the same reason). */
   NOTIFIER_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8089' }),
   /** An upstream that has not answered by then gets the client a 504. */

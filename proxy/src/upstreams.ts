@@ -8,6 +8,8 @@ export interface Upstream {
   url: string;
   /** Path prefixes this service owns; the proxy forwards them without rewriting. */
   prefixes: string[];
+  /** Only these methods go to the service (default: every forwarded method). */
+  methods?: string[];
 }
 
 /** The routing table of the public contract (DESIGN.md): who owns which path prefix. */
@@ -19,6 +21,9 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     { name: 'search', url: cfg.SEARCH_URL, prefixes: ['/api/search'] },
     { name: 'facade', url: cfg.FACADE_URL, prefixes: ['/api/products', '/api/images'] },
     { name: 'cart', url: cfg.CART_URL, prefixes: ['/api/cart'] },
+    // /api/orders by method: the writes (POST /api/orders, .../cancel|ship|deliver) are loms's; the reads
+    // (GET /api/orders, /api/orders/:uid) come with the orders service.
+    { name: 'loms', url: cfg.LOMS_URL, prefixes: ['/api/orders'], methods: ['POST'] },
     { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
   ];
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
-const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085, cart: 8086, notifier: 8089 } as const;
+const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085, cart: 8086, loms: 8087, notifier: 8089 } as const;
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -40,6 +40,7 @@ describe('platform through the proxy', () => {
     assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'items-index', 'redis']);
     assert.deepEqual(Object.keys(body.services.facade!.checks).sort(), ['elasticsearch', 'kafka', 'minio', 'redis']);
     assert.deepEqual(Object.keys(body.services.cart!.checks).sort(), ['redis']);
+    assert.deepEqual(Object.keys(body.services.loms!.checks).sort(), ['kafka', 'outbox', 'postgres']);
     assert.deepEqual(Object.keys(body.services.notifier!.checks).sort(), ['kafka', 'order-events consumer', 'orders consumer', 'postgres']);
   });
 

@@ -13,6 +13,7 @@ import { config as cartConfig } from '../../cart/src/config.ts';
 import { config as facadeConfig } from '../../facade/src/config.ts';
 import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
 import { config as itemEtlConfig } from '../../item-etl/src/config.ts';
+import { config as lomsConfig } from '../../loms/src/config.ts';
 import { config as notifierConfig } from '../../notifier/src/config.ts';
 import { config as proxyConfig } from '../../proxy/src/config.ts';
 import { config as searchConfig } from '../../search/src/config.ts';
@@ -32,6 +33,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   search: { port: 8084, config: searchConfig },
   facade: { port: 8085, config: facadeConfig },
   cart: { port: 8086, config: cartConfig },
+  loms: { port: 8087, config: lomsConfig },
   notifier: { port: 8089, config: notifierConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
@@ -62,7 +64,7 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', notifier: 'notifier' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', notifier: 'notifier' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };

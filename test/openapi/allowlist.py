@@ -19,6 +19,39 @@ def _words(text):
     return [w for w in str(text).split() if any(ch.isalnum() for ch in w)]
 
 
+def _card(case):
+    payment = (case.body or {}).get("payment") if isinstance(case.body, dict) else None
+    card = payment.get("card") if isinstance(payment, dict) else None
+    return card if isinstance(card, dict) else {}
+
+
+def _luhn_invalid(number):
+    digits = [int(ch) for ch in str(number) if ch.isdigit()]
+    total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits)))
+    return total % 10 != 0
+
+
+def _expired(card):
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc)
+    return (_int(card.get("expYear"), 9999), _int(card.get("expMonth"), 12)) < (today.year, today.month)
+
+
+def _cart_empty():
+    """The caller's cart as the run's token sees it (a checkout orders the cart; a schema cannot know it)."""
+    import json
+    import os
+    import urllib.request
+    base = os.environ.get("SHOP_OPENAPI_BASE_URL", "http://127.0.0.1:8080")
+    token = os.environ.get("SHOP_OPENAPI_AUTHORIZATION")
+    request = urllib.request.Request(f"{base}/api/cart", headers={"authorization": token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return not json.load(response).get("items")
+    except (OSError, ValueError):
+        return True
+
+
 # (method, path template, the rule a valid request must also keep, predicate: True when the case breaks it)
 RULES = [
     ("GET", "/api/search", "page × size may not exceed 10000 (the result window Elasticsearch pages through)",
@@ -31,6 +64,14 @@ RULES = [
     ("POST", "/api/auth/register", "the password may not be the email",
      lambda case: isinstance(case.body, dict) and str(case.body.get("password", "")).strip().lower()
      == str(case.body.get("email", "")).strip().lower()),
+    ("POST", "/api/orders", "the card number passes the Luhn check (a checksum is not a JSON Schema keyword)",
+     lambda case: _luhn_invalid(_card(case).get("number", ""))),
+    ("POST", "/api/orders", "the card has not expired (relative to today's month; a schema has no clock)",
+     lambda case: _expired(_card(case))),
+    ("POST", "/api/orders", "the sandbox's declining test cards answer 402 by design",
+     lambda case: _card(case).get("number") in ("4000000000000002", "4000000000009995")),
+    ("POST", "/api/orders", "an order is made from the caller's cart, which must hold something (state, not the request: 400 empty-cart)",
+     lambda case: _cart_empty()),
 ]
 
 

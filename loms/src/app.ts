@@ -1,0 +1,30 @@
+import { JWKS_PATH } from '@shop/contracts';
+import { ORDERS_TOPIC } from '@shop/contracts/orders';
+import { OutboxWriter, ServiceTokens, TOKEN_PATH, authPlugin, createService, outboxRelayPlugin, registerClients } from '@shop/kit';
+import { config } from './config.ts';
+import { OrderRepository } from './repositories/orders.ts';
+import { Upstreams } from './repositories/upstreams.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { CheckoutService, ORDER_EVENTS_TOPIC } from './services/checkout.ts';
+import { SandboxProvider } from './services/payments.ts';
+
+export const LOMS_OUTBOX = { table: 'outbox', lockKey: 'loms:outbox-relay' } as const;
+
+export async function buildService(env: NodeJS.ProcessEnv = process.env) {
+  const service = await createService({ name: 'loms', config, env });
+  const { app, config: cfg } = service;
+  await registerClients(app, 'loms', cfg, [ORDERS_TOPIC, ORDER_EVENTS_TOPIC]);
+  await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
+  await app.register(outboxRelayPlugin, {
+    ...LOMS_OUTBOX, enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS, connectionString: cfg.DATABASE_URL,
+  });
+
+  const tokens = new ServiceTokens({ tokenUrl: new URL(TOKEN_PATH, cfg.SSO_URL), clientId: cfg.LOMS_CLIENT_ID, clientSecret: cfg.LOMS_CLIENT_SECRET });
+  const upstreams = new Upstreams(tokens, { cart: cfg.CART_URL.replace(/\/$/, ''), itemCrud: cfg.ITEM_CRUD_URL.replace(/\/$/, '') }, cfg.UPSTREAM_TIMEOUT_MS);
+  const orders = new OrderRepository(app.pg, new OutboxWriter({ table: LOMS_OUTBOX.table }));
+  const provider = new SandboxProvider(app.pg);
+  const checkout = new CheckoutService(orders, upstreams, provider, { deliveryCostMinor: cfg.DELIVERY_COST_MINOR, log: app.log.child({ component: 'checkout' }) });
+
+  await app.register(orderRoutes, { checkout, orders, idempotencyTtlSeconds: cfg.IDEMPOTENCY_TTL_SECONDS });
+  return { ...service, checkout, orders, provider };
+}

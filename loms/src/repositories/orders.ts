@@ -1,0 +1,96 @@
+// All of loms's database I/O (SQL through the kit's pg pool): orders with their outbox rows in one
+// transaction, and the Idempotency-Key store.
+import type pg from 'pg';
+import type { OutboxMessage, OutboxWriter } from '@shop/kit';
+
+export interface OrderLineRow { itemId: string; sellerId: string; quantity: number; price: string }
+export interface OrderRow {
+  uid: string; customer_id: string; status: string; version: number; total_minor: string; currency: string;
+  track_number: string; lines: OrderLineRow[]; document: Record<string, unknown>; card_last4: string; created_at: Date; updated_at: Date;
+}
+export interface NewOrder {
+  uid: string; customerId: string; status: string; version: number; totalMinor: number; currency: string;
+  trackNumber: string; lines: OrderLineRow[]; document: unknown; cardLast4: string;
+}
+
+export interface StoredKey { request_hash: string; state: 'running' | 'done'; status_code: number | null; response: unknown; expired: boolean }
+
+export class OrderRepository {
+  private readonly db: pg.Pool;
+  private readonly outbox: OutboxWriter;
+  constructor(db: pg.Pool, outbox: OutboxWriter) {
+    this.db = db;
+    this.outbox = outbox;
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The order and its outbox rows, one transaction (an order recorded twice is a no-op: false). */
+  async insert(order: NewOrder, messages: OutboxMessage[]): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rowCount } = await client.query(
+        `INSERT INTO orders (uid, customer_id, status, version, total_minor, currency, track_number, lines, document, card_last4)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (uid) DO NOTHING`,
+        [order.uid, order.customerId, order.status, order.version, order.totalMinor, order.currency, order.trackNumber,
+          JSON.stringify(order.lines), JSON.stringify(order.document), order.cardLast4],
+      );
+      if (!rowCount) return false;
+      await this.outbox.addAll(client, messages);
+      return true;
+    });
+  }
+
+  async find(uid: string): Promise<OrderRow | undefined> {
+    const { rows } = await this.db.query<OrderRow>('SELECT * FROM orders WHERE uid = $1', [uid]);
+    return rows[0];
+  }
+
+  // ---------------------------------------------------------------- Idempotency-Key
+
+  /** Claims the key for a new request (true), or answers what is stored under it. Expired keys are taken over. */
+  async claimKey(userId: string, key: string, requestHash: string, ttlSeconds: number): Promise<true | StoredKey> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, state, expires_at) VALUES ($1, $2, $3, 'running', now() + make_interval(secs => $4))
+       ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'running', status_code = NULL, response = NULL,
+         order_uid = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE idempotency_keys.expires_at < now()`,
+      [userId, key, requestHash, ttlSeconds],
+    );
+    if (rowCount) return true;
+    const { rows } = await this.db.query<StoredKey>(
+      'SELECT request_hash, state, status_code, response, expires_at < now() AS expired FROM idempotency_keys WHERE user_id = $1 AND key = $2', [userId, key],
+    );
+    return rows[0] ?? this.claimKey(userId, key, requestHash, ttlSeconds);
+  }
+
+  async setKeyOrder(userId: string, key: string, orderUid: string): Promise<void> {
+    await this.db.query('UPDATE idempotency_keys SET order_uid = $3 WHERE user_id = $1 AND key = $2', [userId, key, orderUid]);
+  }
+
+  async completeKey(userId: string, key: string, statusCode: number, response: unknown): Promise<void> {
+    await this.db.query(`UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE user_id = $1 AND key = $2`, [userId, key, statusCode, JSON.stringify(response)]);
+  }
+
+  /** Gives the key back (the request failed before anything lasting happened: the client may try again). */
+  async releaseKey(userId: string, key: string): Promise<void> {
+    await this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`, [userId, key]);
+  }
+
+  async purgeExpiredKeys(): Promise<number> {
+    const { rowCount } = await this.db.query(`DELETE FROM idempotency_keys WHERE expires_at < now() - interval '1 hour'`);
+    return rowCount ?? 0;
+  }
+}

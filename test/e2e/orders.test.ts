@@ -1,0 +1,89 @@
+// Checkout end to end through the proxy: a seller's item in a customer's cart, POST /api/orders at loms
+// (through the proxy), the stock taken at item-crud, the cart emptied, the order document on `orders` and
+// order.placed + order.paid on `order-events` (read back from Kafka). The proxy routes only the writes of
+// /api/orders to loms and never /internal/.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { validateOrderDocument } from '@shop/contracts/orders';
+import { api, type ApiRequest } from '../../scripts/api.ts';
+import { tapTopic, type Tap } from '../../item-crud/test/helpers.ts';
+import { signUp, waitFor } from '../support.ts';
+
+const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
+const SSO = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
+const call = (path: string, init: ApiRequest = {}) => api(PROXY, path, init);
+const account = (role: 'seller' | 'customer') =>
+  signUp(SSO, { email: `orders-e2e-${role}-${randomUUID()}@test.example`, password: 'orders e2e password', name: `Orders ${role}`, role });
+
+const body = (card = '4242424242424242') => ({
+  delivery: { name: 'Ivan Petrov', phone: '+79991234567', zip: '101000', city: 'Moscow', address: 'Tverskaya 7', region: 'Moscow', email: 'ivan@test.example' },
+  payment: { provider: 'sandbox', card: { number: card, expMonth: 1, expYear: new Date().getUTCFullYear() + 3, cvc: '321' } },
+});
+
+let orders: Tap;
+let events: Tap;
+before(async () => {
+  [orders, events] = await Promise.all([tapTopic('orders'), tapTopic('order-events')]);
+});
+after(async () => {
+  await Promise.all([orders.close(), events.close()]);
+});
+
+describe('checkout through the proxy', () => {
+  it('cart → order → stock down at item-crud → the document and the events on Kafka', async () => {
+    const [seller, buyer] = await Promise.all([account('seller'), account('customer')]);
+    const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name: `Orders e2e kettle ${randomUUID().slice(0, 6)}`, brand: 'Bosch', category: 'furniture', price: '2500.50', stock: 4 } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    assert.equal((await call(`/api/cart/items/${id}`, { method: 'PUT', token: buyer.token, body: { quantity: 3 } })).status, 200);
+
+    const key = randomUUID();
+    const placed = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body() });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(placed.body.total, '7501.50');
+    const uid = placed.body.orderUid as string;
+    const replay = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body() });
+    assert.deepEqual([replay.status, replay.body], [201, placed.body]);
+
+    const item = (await call(`/api/items/${id}`)).body;
+    assert.deepEqual([item.stock, item.reserved], [1, 0]);
+    assert.deepEqual((await call('/api/cart', { token: buyer.token })).body.items, []);
+
+    const [doc] = await waitFor('the order document on orders', () => orders.forKeys([uid]).length ? orders.forKeys([uid]) : undefined, 30_000);
+    const parsed = JSON.parse(doc!.value.toString());
+    assert.ok(validateOrderDocument(parsed).ok);
+    assert.equal(parsed.customer_id, buyer.id);
+    assert.equal(parsed.items.length, 3);
+    assert.equal(parsed.payment.amount, 750150);
+    const got = await waitFor('order.placed and order.paid', () => events.forKeys([uid]).length >= 2 ? events.forKeys([uid]) : undefined, 30_000);
+    const envelopes = got.map((m) => JSON.parse(m.value.toString()));
+    assert.deepEqual(envelopes.map((e) => [e.type, e.version, e.data.status]), [['order.placed', 1, 'placed'], ['order.paid', 2, 'paid']]);
+    assert.deepEqual(envelopes[1].data.lines, [{ itemId: id, sellerId: seller.id, quantity: 3, price: '2500.50' }]);
+    assert.equal(envelopes[1].data.customerId, buyer.id);
+    assert.equal(envelopes[1].source, 'loms');
+  });
+
+  it('a declined card through the proxy: 402, nothing reserved', async () => {
+    const [seller, buyer] = await Promise.all([account('seller'), account('customer')]);
+    const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name: `Orders e2e mug ${randomUUID().slice(0, 6)}`, brand: 'Ikea', category: 'furniture', price: '99.00', stock: 2 } });
+    const id = created.body.id as string;
+    assert.equal((await call(`/api/cart/items/${id}`, { method: 'PUT', token: buyer.token, body: { quantity: 2 } })).status, 200);
+    const res = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': randomUUID() }, body: body('4000000000000002') });
+    assert.equal(res.status, 402);
+    assert.equal(res.body.type, 'urn:shop:problem:payment-declined');
+    const item = (await call(`/api/items/${id}`)).body;
+    assert.deepEqual([item.stock, item.reserved], [2, 0]);
+  });
+
+  it('needs a token (401), routes only the writes to loms, documents POST /api/orders with a required Idempotency-Key', async () => {
+    const res = await call('/api/orders', { method: 'POST', headers: { 'idempotency-key': randomUUID() }, body: body() });
+    assert.equal(res.status, 401);
+    const doc = (await call('/docs/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>> };
+    assert.deepEqual(Object.keys(doc.paths['/api/orders'] ?? {}), ['post']);
+    const header = doc.paths['/api/orders']!.post!.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
+    assert.equal(header?.required, true);
+    const customer = await account('customer');
+    assert.equal((await call(`/internal/reservations/${randomUUID()}`, { method: 'POST', token: customer.token, body: {} })).status, 404, 'the proxy never routes /internal/');
+  });
+});
