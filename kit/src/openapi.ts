@@ -149,9 +149,12 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
 
 function addDefaults(route: RouteOptions): void {
   const schema = route.schema as (JsonSchema & { response?: Record<string, unknown> }) | undefined;
+  const methods = [route.method].flat().map((m) => m.toUpperCase());
+  if (schema && (schema.body || schema.querystring || schema.params || methods.some((m) => BODY_METHODS.has(m)))) {
+    route.preValidation = [refuseUnsafeText as never, ...[route.preValidation ?? []].flat()];
+  }
   if (!schema || schema.hide) return;
   for (const part of ['body', 'querystring', 'params', 'headers'] as const) normalizeRequestSchema(schema[part]);
-  const methods = [route.method].flat().map((m) => m.toUpperCase());
   const hasBody = methods.some((m) => BODY_METHODS.has(m));
   const responses = (schema.response ??= {});
   const add = (status: number) => {
@@ -206,28 +209,36 @@ export function installOpenApiConventions(app: App): void {
     addDefaults(route);
   });
   // Runs before the body is read, so an unknown method is answered the same whatever it carries.
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.is404) return;
+  // Runs before the body is read, so an unknown method is answered the same whatever it carries. A
+  // callback hook (no promise per request): it runs on every request, and only 404s do anything.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.is404) return done();
     const path = request.url.split('?')[0]!;
     const allow = table.allowed(path);
     if (allow.length > 0 && !allow.includes(request.method)) {
-      throw new HttpProblem(405, `${path} does not answer ${request.method}; it answers ${allow.join(', ')}`, {
+      return done(new HttpProblem(405, `${path} does not answer ${request.method}; it answers ${allow.join(', ')}`, {
         type: 'urn:shop:problem:method-not-allowed', headers: { allow: allow.join(', ') },
-      });
+      }));
     }
+    done();
   });
-  // Every parsed input, typed or not (attribute values, JSON keys), refuses NUL and lone surrogates.
-  app.addHook('preValidation', async (request: FastifyRequest) => {
-    for (const [location, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
-      const pointer = findUnsafeText(value);
-      if (pointer !== undefined) {
-        throw new HttpProblem(400, `The ${location} is invalid: ${pointer} contains a NUL character or an unpaired UTF-16 surrogate`, {
-          type: 'urn:shop:problem:validation',
-          extensions: { errors: [{ location, pointer, message: 'must not contain NUL or an unpaired surrogate' }] },
-        });
-      }
+}
+
+/**
+ * preValidation of every route that takes input (typed or not: attribute values, JSON keys): NUL and
+ * lone surrogates are refused. Routes without input schemas (the proxy's forwarding, probes) skip it.
+ */
+function refuseUnsafeText(request: FastifyRequest, _reply: unknown, done: (err?: Error) => void): void {
+  for (const [location, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+    const pointer = findUnsafeText(value);
+    if (pointer !== undefined) {
+      return done(new HttpProblem(400, `The ${location} is invalid: ${pointer} contains a NUL character or an unpaired UTF-16 surrogate`, {
+        type: 'urn:shop:problem:validation',
+        extensions: { errors: [{ location, pointer, message: 'must not contain NUL or an unpaired surrogate' }] },
+      }));
     }
-  });
+  }
+  done();
 }
 
 /** A response without a body (204, 304), with the headers it carries. */
