@@ -1,6 +1,8 @@
 // What the integration and end-to-end suites of every service share: polling for an eventual state
 // and signing users up at the running sso. (Not a test file: the runner only picks up *.test.ts.)
 import { randomInt } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -42,4 +44,15 @@ export async function signUp(ssoUrl: string, user: { email: string; password: st
   const { id } = await ssoPost<{ id: string }>(ssoUrl, '/api/auth/register', user);
   const { accessToken } = await ssoPost<{ accessToken: string }>(ssoUrl, '/api/auth/login', { email: user.email, password: user.password });
   return { id, token: accessToken };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for a service started by a test). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
 }

@@ -5,12 +5,17 @@ import { config } from './config.ts';
 import { OrderRepository } from './repositories/orders.ts';
 import { Upstreams } from './repositories/upstreams.ts';
 import { orderRoutes } from './routes/orders.ts';
-import { CheckoutService, ORDER_EVENTS_TOPIC } from './services/checkout.ts';
+import { CheckoutService, ORDER_EVENTS_TOPIC, type CheckoutHooks } from './services/checkout.ts';
 import { SandboxProvider } from './services/payments.ts';
 
 export const LOMS_OUTBOX = { table: 'outbox', lockKey: 'loms:outbox-relay' } as const;
 
-export async function buildService(env: NodeJS.ProcessEnv = process.env) {
+/** Seams for tests: the checkout's steps (a kill -9 test pauses after one). */
+export interface BuildOptions {
+  checkoutHooks?: CheckoutHooks;
+}
+
+export async function buildService(env: NodeJS.ProcessEnv = process.env, options: BuildOptions = {}) {
   const service = await createService({ name: 'loms', config, env });
   const { app, config: cfg } = service;
   await registerClients(app, 'loms', cfg, [ORDERS_TOPIC, ORDER_EVENTS_TOPIC]);
@@ -23,8 +28,28 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const upstreams = new Upstreams(tokens, { cart: cfg.CART_URL.replace(/\/$/, ''), itemCrud: cfg.ITEM_CRUD_URL.replace(/\/$/, '') }, cfg.UPSTREAM_TIMEOUT_MS);
   const orders = new OrderRepository(app.pg, new OutboxWriter({ table: LOMS_OUTBOX.table }));
   const provider = new SandboxProvider(app.pg);
-  const checkout = new CheckoutService(orders, upstreams, provider, { deliveryCostMinor: cfg.DELIVERY_COST_MINOR, log: app.log.child({ component: 'checkout' }) });
+  const checkout = new CheckoutService(orders, upstreams, provider, { deliveryCostMinor: cfg.DELIVERY_COST_MINOR, log: app.log.child({ component: 'checkout' }) }, options.checkoutHooks);
 
   await app.register(orderRoutes, { checkout, orders, idempotencyTtlSeconds: cfg.IDEMPOTENCY_TTL_SECONDS });
+
+  // Crash safety: unfinished checkouts (a crash between the steps) are completed or given back, at start and then
+  // periodically; one pass at a time per process.
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const pass = () => {
+    running = checkout.recover(cfg.RECOVERY_AFTER_SECONDS).catch((err: unknown) => app.log.error({ err }, 'recovery pass failed'));
+    return running;
+  };
+  if (cfg.RECOVERY_ENABLED) {
+    app.addHook('onReady', async () => {
+      void pass();
+      timer = setInterval(() => void running.then(pass), cfg.RECOVERY_INTERVAL_MS);
+      timer.unref();
+    });
+  }
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await running;
+  });
   return { ...service, checkout, orders, provider };
 }

@@ -20,6 +20,10 @@ export const config = Type.Object({
   IDEMPOTENCY_TTL_SECONDS: Type.Integer({ default: 24 * 3600, minimum: 60 }),
   /** The delivery cost added to every order, in minor units. */
   DELIVERY_COST_MINOR: Type.Integer({ default: 0, minimum: 0 }),
+  /** The recovery pass (at start, then every RECOVERY_INTERVAL_MS) settles checkouts untouched this long. */
+  RECOVERY_AFTER_SECONDS: Type.Integer({ default: 30, minimum: 0 }),
+  RECOVERY_INTERVAL_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  RECOVERY_ENABLED: Type.Boolean({ default: true }),
   RELAY_ENABLED: Type.Boolean({ default: true }),
   RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
   RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 50 }),

@@ -13,6 +13,12 @@ export interface NewOrder {
   trackNumber: string; lines: OrderLineRow[]; document: unknown; cardLast4: string;
 }
 
+export type CheckoutState = 'reserving' | 'reserved' | 'charged' | 'committed' | 'recorded' | 'released';
+export interface CheckoutRow {
+  order_uid: string; customer_id: string; idempotency_key: string | null; state: CheckoutState; cart_version: number;
+  delivery: unknown; card_last4: string; lines: unknown[] | null; outcome: string | null; request_id: string;
+}
+
 export interface StoredKey { request_hash: string; state: 'running' | 'done'; status_code: number | null; response: unknown; expired: boolean }
 
 export class OrderRepository {
@@ -38,9 +44,10 @@ export class OrderRepository {
     }
   }
 
-  /** The order and its outbox rows, one transaction (an order recorded twice is a no-op: false). */
+  /** The order and its outbox rows, one transaction, which also marks its checkout recorded (an order recorded twice is a no-op: false). */
   async insert(order: NewOrder, messages: OutboxMessage[]): Promise<boolean> {
     return this.transaction(async (client) => {
+      await client.query(`UPDATE checkouts SET state = 'recorded', updated_at = now() WHERE order_uid = $1`, [order.uid]);
       const { rowCount } = await client.query(
         `INSERT INTO orders (uid, customer_id, status, version, total_minor, currency, track_number, lines, document, card_last4)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (uid) DO NOTHING`,
@@ -51,6 +58,38 @@ export class OrderRepository {
       await this.outbox.addAll(client, messages);
       return true;
     });
+  }
+
+  // ---------------------------------------------------------------- checkout progress
+
+  async startCheckout(c: { orderUid: string; customerId: string; key: string | null; cartVersion: number; delivery: unknown; cardLast4: string; requestId: string }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO checkouts (order_uid, customer_id, idempotency_key, state, cart_version, delivery, card_last4, request_id)
+       VALUES ($1, $2, $3, 'reserving', $4, $5, $6, $7)`,
+      [c.orderUid, c.customerId, c.key, c.cartVersion, JSON.stringify(c.delivery), c.cardLast4, c.requestId],
+    );
+  }
+
+  /** Moves a checkout from one of `from` to `to` (false: it is elsewhere already, e.g. recovered). */
+  async advance(orderUid: string, from: CheckoutState[], to: CheckoutState, fields: { lines?: unknown[]; outcome?: string } = {}): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE checkouts SET state = $3, lines = COALESCE($4, lines), outcome = COALESCE($5, outcome), updated_at = now()
+       WHERE order_uid = $1 AND state = ANY($2)`,
+      [orderUid, from, to, fields.lines ? JSON.stringify(fields.lines) : null, fields.outcome ?? null],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Claims unfinished checkouts untouched for `olderThanSeconds` (a lease: claiming moves updated_at). */
+  async claimStale(olderThanSeconds: number, limit = 50): Promise<CheckoutRow[]> {
+    const { rows } = await this.db.query<CheckoutRow>(
+      `UPDATE checkouts SET updated_at = now() WHERE order_uid IN (
+         SELECT order_uid FROM checkouts WHERE state NOT IN ('recorded', 'released') AND updated_at < now() - make_interval(secs => $1)
+         ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING order_uid, customer_id, idempotency_key, state, cart_version, delivery, card_last4, lines, outcome, request_id`,
+      [olderThanSeconds, limit],
+    );
+    return rows;
   }
 
   async find(uid: string): Promise<OrderRow | undefined> {
@@ -76,10 +115,6 @@ export class OrderRepository {
     return rows[0] ?? this.claimKey(userId, key, requestHash, ttlSeconds);
   }
 
-  async setKeyOrder(userId: string, key: string, orderUid: string): Promise<void> {
-    await this.db.query('UPDATE idempotency_keys SET order_uid = $3 WHERE user_id = $1 AND key = $2', [userId, key, orderUid]);
-  }
-
   async completeKey(userId: string, key: string, statusCode: number, response: unknown): Promise<void> {
     await this.db.query(`UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4 WHERE user_id = $1 AND key = $2`, [userId, key, statusCode, JSON.stringify(response)]);
   }
@@ -87,6 +122,30 @@ export class OrderRepository {
   /** Gives the key back (the request failed before anything lasting happened: the client may try again). */
   async releaseKey(userId: string, key: string): Promise<void> {
     await this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`, [userId, key]);
+  }
+
+  /**
+   * Keys left running by a lost request (older than `olderThanSeconds`): those whose checkout was recorded answer
+   * its order (`answer` builds the stored answer); those with no checkout in progress are freed.
+   */
+  async settleStaleKeys(olderThanSeconds: number, answer: (order: OrderRow & { outcome: string | null }) => { statusCode: number; body: unknown }): Promise<number> {
+    const { rows } = await this.db.query<OrderRow & { user_id: string; key: string; outcome: string | null }>(
+      `SELECT k.user_id, k.key, c.outcome, o.* FROM idempotency_keys k
+         JOIN checkouts c ON c.customer_id = k.user_id AND c.idempotency_key = k.key AND c.state = 'recorded'
+         JOIN orders o ON o.uid = c.order_uid
+       WHERE k.state = 'running' AND k.created_at < now() - make_interval(secs => $1)`,
+      [olderThanSeconds],
+    );
+    for (const row of rows) {
+      const { statusCode, body } = answer(row);
+      await this.completeKey(row.user_id, row.key, statusCode, body);
+    }
+    const { rowCount } = await this.db.query(
+      `DELETE FROM idempotency_keys k WHERE k.state = 'running' AND k.created_at < now() - make_interval(secs => $1)
+         AND NOT EXISTS (SELECT 1 FROM checkouts c WHERE c.customer_id = k.user_id AND c.idempotency_key = k.key AND c.state <> 'released')`,
+      [olderThanSeconds],
+    );
+    return rows.length + (rowCount ?? 0);
   }
 
   async purgeExpiredKeys(): Promise<number> {

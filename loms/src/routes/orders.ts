@@ -55,7 +55,7 @@ export async function orderRoutes(app: App, { checkout, orders, idempotencyTtlSe
     }
     let answer;
     try {
-      answer = await checkout.checkout(userId, body, request.id, (uid) => orders.setKeyOrder(userId, key, uid));
+      answer = await checkout.checkout(userId, body, request.id, key);
     } catch (err) {
       await orders.releaseKey(userId, key).catch(() => undefined);
       if (err instanceof UpstreamError) {

@@ -37,12 +37,35 @@ export const eventMessage = (event: ReturnType<typeof orderEvent>): OutboxMessag
   eventId: event.id, topic: ORDER_EVENTS_TOPIC, key: event.data.orderUid, payload: event, headers: outboxHeaders(),
 });
 
+/** What a checkout needs to be finished by anyone (the request, or the recovery pass after a crash). */
+interface Progress {
+  orderUid: string; customerId: string; key: string | null; cartVersion: number; delivery: OrderDelivery; cardLast4: string; lines: ReservationLine[];
+}
+
+/** Test seams: called after each recorded step (a kill -9 test pauses there). */
+export interface CheckoutHooks {
+  afterStep?: (step: 'reserved' | 'charged' | 'recorded', orderUid: string) => Promise<void> | void;
+}
+
+const declinedAnswer = (orderUid: string, outcome: string): Answer => ({
+  statusCode: 402,
+  body: {
+    type: problemType('payment-declined'), title: 'Payment Required', status: 402,
+    detail: outcome === 'declined' ? 'The card was declined' : 'The card has insufficient funds', reason: outcome, orderUid,
+  },
+});
+
+const placedAnswer = (o: { orderUid: string; totalMinor: number; currency: string; trackNumber: string }): Answer =>
+  ({ statusCode: 201, body: { orderUid: o.orderUid, status: 'paid', total: fromMinor(o.totalMinor), currency: o.currency, trackNumber: o.trackNumber } });
+
 export class CheckoutService {
+  private readonly hooks: CheckoutHooks;
   private readonly orders: OrderRepository;
   private readonly upstreams: Upstreams;
   private readonly provider: PaymentProvider;
   private readonly options: { deliveryCostMinor: number; log: Log };
-  constructor(orders: OrderRepository, upstreams: Upstreams, provider: PaymentProvider, options: { deliveryCostMinor: number; log: Log }) {
+  constructor(orders: OrderRepository, upstreams: Upstreams, provider: PaymentProvider, options: { deliveryCostMinor: number; log: Log }, hooks: CheckoutHooks = {}) {
+    this.hooks = hooks;
     this.orders = orders;
     this.upstreams = upstreams;
     this.provider = provider;
@@ -59,7 +82,7 @@ export class CheckoutService {
     }
   }
 
-  async checkout(userId: string, input: CheckoutInput, requestId: string, onOrderUid?: (orderUid: string) => Promise<void>): Promise<Answer> {
+  async checkout(userId: string, input: CheckoutInput, requestId: string, key: string | null = null): Promise<Answer> {
     CheckoutService.checkCard(input.payment.card);
     const cart = await this.upstreams.cart(userId, requestId);
     const wanted = cart.items.map((l) => ({ itemId: l.itemId, quantity: l.quantity }));
@@ -67,58 +90,141 @@ export class CheckoutService {
     const units = wanted.reduce((sum, l) => sum + l.quantity, 0);
     if (units > MAX_UNITS) throw problem(400, 'too-many-units', `An order holds at most ${MAX_UNITS} units (the order document has one entry per unit); the cart holds ${units}`);
 
+    // Every step is written down before the next relies on it: a crash anywhere leaves a row the recovery pass finishes.
     const orderUid = randomUUID().replaceAll('-', '');
-    await onOrderUid?.(orderUid);
-    const reservation = await this.reserve(orderUid, wanted, requestId);
-    const lines = reservation.lines;
+    const card = input.payment.card;
+    const progress: Progress = { orderUid, customerId: userId, key, cartVersion: cart.version, delivery: input.delivery, cardLast4: card.number.slice(-4), lines: [] };
+    await this.orders.startCheckout({ ...progress, requestId });
+    let lines: ReservationLine[];
+    try {
+      lines = (await this.reserve(orderUid, wanted, requestId)).lines;
+    } catch (err) {
+      // Refused: nothing is held. A failure (timeout, 5xx) may have reserved: the recovery pass releases it.
+      if (err instanceof HttpProblem) await this.orders.advance(orderUid, ['reserving'], 'released');
+      throw err;
+    }
     const currencies = new Set(lines.map((l) => l.currency));
     if (currencies.size !== 1) {
-      await this.release(orderUid, requestId);
+      await this.giveBack(orderUid, requestId);
       throw problem(409, 'mixed-currencies', `The cart holds items in several currencies (${[...currencies].join(', ')}): order them separately`);
     }
-    const currency = lines[0]!.currency;
-    const goodsMinor = lines.reduce((sum, l) => sum + toMinor(l.price) * l.quantity, 0);
-    const totalMinor = goodsMinor + this.options.deliveryCostMinor;
-    const orderLines: OrderLineRow[] = lines.map((l) => ({ itemId: l.itemId, sellerId: l.sellerId, quantity: l.quantity, price: l.price }));
-    const trackNumber = `LOMS${orderUid.slice(0, 12).toUpperCase()}`;
+    progress.lines = lines;
+    if (!(await this.orders.advance(orderUid, ['reserving'], 'reserved', { lines }))) throw new Error(`checkout ${orderUid} was taken over by recovery`);
+    await this.hooks.afterStep?.('reserved', orderUid);
 
-    const charge = await this.provider.charge({ orderUid, amountMinor: totalMinor, currency, card: input.payment.card });
-    const base = { uid: orderUid, customerId: userId, totalMinor, currency, trackNumber, lines: orderLines, cardLast4: charge.last4 };
-    const eventData = { orderUid, customerId: userId, totalMinor, currency, lines: orderLines };
+    const { totalMinor, currency } = this.totals(lines);
+    const charge = await this.provider.charge({ orderUid, amountMinor: totalMinor, currency, card });
+    if (!(await this.orders.advance(orderUid, ['reserved'], 'charged', { outcome: charge.outcome }))) throw new Error(`checkout ${orderUid} was taken over by recovery`);
+    await this.hooks.afterStep?.('charged', orderUid);
+    return this.finish(progress, 'charged', charge.outcome, requestId);
+  }
 
-    if (charge.outcome !== 'approved') {
-      await this.release(orderUid, requestId);
+  /**
+   * From a known charge outcome to the recorded order: a refusal releases the units and records payment_failed;
+   * an approval commits the units (unless `from` is committed already) and records the paid order.
+   */
+  private async finish(p: Progress, from: 'charged' | 'committed', outcome: string, requestId: string): Promise<Answer> {
+    const { goodsMinor, totalMinor, currency } = this.totals(p.lines);
+    const orderLines: OrderLineRow[] = p.lines.map((l) => ({ itemId: l.itemId, sellerId: l.sellerId, quantity: l.quantity, price: l.price }));
+    const trackNumber = `LOMS${p.orderUid.slice(0, 12).toUpperCase()}`;
+    const base = { uid: p.orderUid, customerId: p.customerId, totalMinor, currency, trackNumber, lines: orderLines, cardLast4: p.cardLast4 };
+    const eventData = { orderUid: p.orderUid, customerId: p.customerId, totalMinor, currency, lines: orderLines };
+
+    if (outcome !== 'approved') {
+      await this.release(p.orderUid, requestId);
       const placed = orderEvent('order.placed', 1, { ...eventData, status: 'placed' });
       const failed = orderEvent('order.payment_failed', 2, { ...eventData, status: 'payment_failed' });
       await this.orders.insert({ ...base, status: 'payment_failed', version: 2, document: {} }, [eventMessage(placed), eventMessage(failed)]);
-      this.options.log.info({ orderUid, outcome: charge.outcome, last4: charge.last4 }, 'payment refused');
-      const detail = charge.outcome === 'declined' ? 'The card was declined' : 'The card has insufficient funds';
-      return {
-        statusCode: 402,
-        body: { type: problemType('payment-declined'), title: 'Payment Required', status: 402, detail, reason: charge.outcome, orderUid },
-      };
+      this.options.log.info({ orderUid: p.orderUid, outcome, last4: p.cardLast4 }, 'payment refused');
+      return declinedAnswer(p.orderUid, outcome);
     }
 
-    const committed = await this.upstreams.reservationAction(orderUid, 'commit', requestId);
-    if (committed.status !== 200) {
-      // Held past its expiry (released by item-crud): the money goes back, nothing is recorded as sold.
-      await this.provider.refund(orderUid);
-      throw problem(409, 'reservation-expired', 'The reservation expired before the payment was taken; nothing was charged, try again');
+    if (from === 'charged') {
+      const committed = await this.upstreams.reservationAction(p.orderUid, 'commit', requestId);
+      if (committed.status !== 200) {
+        // Held past its expiry (released by item-crud): the money goes back, nothing is recorded as sold.
+        await this.provider.refund(p.orderUid);
+        await this.orders.advance(p.orderUid, ['charged'], 'released');
+        throw problem(409, 'reservation-expired', 'The reservation expired before the payment was taken; the charge was refunded, try again');
+      }
+      await this.orders.advance(p.orderUid, ['charged'], 'committed');
     }
 
-    const document = this.document({ orderUid, userId, trackNumber, delivery: input.delivery, lines, goodsMinor, totalMinor, currency, requestId });
+    const document = this.document({ orderUid: p.orderUid, userId: p.customerId, trackNumber, delivery: p.delivery, lines: p.lines, goodsMinor, totalMinor, currency, requestId });
     const placed = orderEvent('order.placed', 1, { ...eventData, status: 'placed' });
     const paid = orderEvent('order.paid', 2, { ...eventData, status: 'paid' });
     await this.orders.insert({ ...base, status: 'paid', version: 2, document }, [
-      { eventId: randomUUID(), topic: ORDERS_TOPIC, key: orderUid, payload: document, headers: outboxHeaders() },
+      { eventId: randomUUID(), topic: ORDERS_TOPIC, key: p.orderUid, payload: document, headers: outboxHeaders() },
       eventMessage(placed), eventMessage(paid),
     ]);
+    await this.hooks.afterStep?.('recorded', p.orderUid);
     try {
-      await this.upstreams.clearCart(userId, cart.version, requestId);
+      await this.upstreams.clearCart(p.customerId, p.cartVersion, requestId);
     } catch (err) {
-      this.options.log.warn({ err, orderUid }, 'the order is placed but the cart could not be cleared');
+      this.options.log.warn({ err, orderUid: p.orderUid }, 'the order is placed but the cart could not be cleared');
     }
-    return { statusCode: 201, body: { orderUid, status: 'paid', total: fromMinor(totalMinor), currency, trackNumber } };
+    return placedAnswer({ orderUid: p.orderUid, totalMinor, currency, trackNumber });
+  }
+
+  /**
+   * The recovery pass: checkouts left unfinished (a crash, a lost process) for `olderThanSeconds` are completed
+   * (charged or committed: the order is recorded, the key answers it) or given back (not charged: the units
+   * are released, the key is freed so the client may try again). Answers how many it settled.
+   */
+  async recover(olderThanSeconds: number): Promise<number> {
+    let settled = 0;
+    for (const row of await this.orders.claimStale(olderThanSeconds)) {
+      const p: Progress = {
+        orderUid: row.order_uid, customerId: row.customer_id, key: row.idempotency_key, cartVersion: row.cart_version,
+        delivery: row.delivery as OrderDelivery, cardLast4: row.card_last4, lines: (row.lines ?? []) as ReservationLine[],
+      };
+      const requestId = `recovery-${row.request_id}`.slice(0, 64);
+      try {
+        let state = row.state;
+        let outcome = row.outcome;
+        if (state === 'reserving' || state === 'reserved') {
+          // Charged just before the crash? The provider knows (charges are kept per order uid).
+          const charge = state === 'reserved' ? await this.provider.find(p.orderUid) : undefined;
+          if (charge && (await this.orders.advance(p.orderUid, ['reserved'], 'charged', { outcome: charge.outcome }))) {
+            state = 'charged';
+            outcome = charge.outcome;
+          } else {
+            await this.giveBack(p.orderUid, requestId);
+            if (p.key) await this.orders.releaseKey(p.customerId, p.key);
+            this.options.log.warn({ orderUid: p.orderUid, state: row.state }, 'recovery: unfinished checkout released');
+            settled++;
+            continue;
+          }
+        }
+        const answer = await this.finish(p, state === 'committed' ? 'committed' : 'charged', state === 'committed' ? 'approved' : outcome!, requestId);
+        if (p.key) await this.orders.completeKey(p.customerId, p.key, answer.statusCode, answer.body);
+        this.options.log.warn({ orderUid: p.orderUid, state: row.state, status: answer.statusCode }, 'recovery: unfinished checkout completed');
+        settled++;
+      } catch (err) {
+        if (err instanceof HttpProblem && p.key) await this.orders.releaseKey(p.customerId, p.key);
+        else this.options.log.error({ err, orderUid: p.orderUid }, 'recovery: checkout not settled (next pass)');
+      }
+    }
+    return settled + (await this.settleKeys(olderThanSeconds));
+  }
+
+  /** Idempotency keys a lost request left running: answer the recorded order, or free the key. */
+  async settleKeys(olderThanSeconds: number): Promise<number> {
+    return this.orders.settleStaleKeys(olderThanSeconds, (order) => order.status === 'payment_failed'
+      ? declinedAnswer(order.uid, order.outcome ?? 'declined')
+      : placedAnswer({ orderUid: order.uid, totalMinor: Number(order.total_minor), currency: order.currency, trackNumber: order.track_number }));
+  }
+
+  private totals(lines: ReservationLine[]) {
+    const goodsMinor = lines.reduce((sum, l) => sum + toMinor(l.price) * l.quantity, 0);
+    return { goodsMinor, totalMinor: goodsMinor + this.options.deliveryCostMinor, currency: lines[0]?.currency ?? 'RUB' };
+  }
+
+  /** Releases the units (none held: fine) and marks the checkout released. */
+  private async giveBack(orderUid: string, requestId: string): Promise<void> {
+    const { status } = await this.upstreams.reservationAction(orderUid, 'release', requestId);
+    if (status !== 200 && status !== 404) throw new UpstreamError('item-crud', status, `releasing ${orderUid} answered ${status}`);
+    await this.orders.advance(orderUid, ['reserving', 'reserved', 'charged'], 'released');
   }
 
   private async reserve(orderUid: string, lines: { itemId: string; quantity: number }[], requestId: string): Promise<Reservation> {

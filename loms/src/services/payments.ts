@@ -13,6 +13,8 @@ export interface PaymentProvider {
   charge(request: { orderUid: string; amountMinor: number; currency: string; card: Card }): Promise<ChargeResult>;
   /** Idempotent: refunding a refunded (or never approved) charge changes nothing. */
   refund(orderUid: string): Promise<void>;
+  /** The order's charge, if one was made (recovery: was the card charged before the crash?). */
+  find(orderUid: string): Promise<ChargeResult | undefined>;
 }
 
 /** The Luhn check (ISO/IEC 7812). */
@@ -55,8 +57,12 @@ export class SandboxProvider implements PaymentProvider {
        ON CONFLICT (order_uid) DO NOTHING`,
       [orderUid, amountMinor, currency, last4, outcome],
     );
+    return (await this.find(orderUid))!;
+  }
+
+  async find(orderUid: string): Promise<ChargeResult | undefined> {
     const { rows } = await this.db.query<{ outcome: ChargeOutcome; card_last4: string }>('SELECT outcome, card_last4 FROM sandbox_charges WHERE order_uid = $1', [orderUid]);
-    return { outcome: rows[0]!.outcome, transaction: orderUid, last4: rows[0]!.card_last4 };
+    return rows[0] && { outcome: rows[0].outcome, transaction: orderUid, last4: rows[0].card_last4 };
   }
 
   async refund(orderUid: string): Promise<void> {

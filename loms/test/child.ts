@@ -1,0 +1,9 @@
+// loms as a child process for the kill -9 tests: the real service, paused for good after the checkout step
+// named by PAUSE_AT ("reserved" | "charged") so the test can SIGKILL it exactly between two steps.
+import { runService } from '@shop/kit';
+import { buildService } from '../src/app.ts';
+
+const pauseAt = process.env.PAUSE_AT;
+await runService(() => buildService(process.env, {
+  checkoutHooks: { afterStep: (step) => (step === pauseAt ? new Promise<void>(() => undefined) : undefined) },
+}));
