@@ -34,7 +34,7 @@ describe('platform through the proxy', () => {
     assert.deepEqual(Object.keys(body.services).sort(), Object.keys(SERVICES).sort());
     for (const [name, s] of Object.entries(body.services)) assert.equal(s.status, 'up', `${name}: ${JSON.stringify(s)}`);
     // Readiness checks what each service really depends on.
-    assert.deepEqual(Object.keys(body.services.sso!.checks).sort(), ['postgres', 'redis', 'signing-key']);
+    assert.deepEqual(Object.keys(body.services.sso!.checks).sort(), ['kafka', 'outbox', 'postgres', 'redis', 'signing-key']);
     assert.deepEqual(Object.keys(body.services['item-crud']!.checks).sort(), ['kafka', 'minio', 'outbox', 'postgres']);
     assert.deepEqual(Object.keys(body.services['item-etl']!.checks).sort(), ['consumer', 'elasticsearch', 'kafka', 'postgres']);
     assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'items-index', 'redis']);
