@@ -6,6 +6,7 @@ import { OrderRepository } from './repositories/orders.ts';
 import { Upstreams } from './repositories/upstreams.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { CheckoutService, ORDER_EVENTS_TOPIC, type CheckoutHooks } from './services/checkout.ts';
+import { LifecycleService } from './services/lifecycle.ts';
 import { SandboxProvider } from './services/payments.ts';
 
 export const LOMS_OUTBOX = { table: 'outbox', lockKey: 'loms:outbox-relay' } as const;
@@ -30,7 +31,8 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
   const provider = new SandboxProvider(app.pg);
   const checkout = new CheckoutService(orders, upstreams, provider, { deliveryCostMinor: cfg.DELIVERY_COST_MINOR, log: app.log.child({ component: 'checkout' }) }, options.checkoutHooks);
 
-  await app.register(orderRoutes, { checkout, orders, idempotencyTtlSeconds: cfg.IDEMPOTENCY_TTL_SECONDS });
+  const lifecycle = new LifecycleService(orders, upstreams, provider);
+  await app.register(orderRoutes, { checkout, orders, lifecycle, idempotencyTtlSeconds: cfg.IDEMPOTENCY_TTL_SECONDS });
 
   // Crash safety: unfinished checkouts (a crash between the steps) are completed or given back, at start and then
   // periodically; one pass at a time per process.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { validateOrderDocument } from '@shop/contracts/orders';
 import { api, type ApiRequest } from '../../scripts/api.ts';
-import { tapTopic, type Tap } from '../../item-crud/test/helpers.ts';
+import { newAdmin, tapTopic, type Tap } from '../../item-crud/test/helpers.ts';
 import { signUp, waitFor } from '../support.ts';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
@@ -64,6 +64,23 @@ describe('checkout through the proxy', () => {
     assert.equal(envelopes[1].source, 'loms');
   });
 
+  it('the lifecycle through the proxy: the customer cannot ship (403), an admin ships and delivers, the customer cannot cancel then (409)', async () => {
+    const [seller, buyer, admin] = await Promise.all([account('seller'), account('customer'), newAdmin()]);
+    const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name: `Orders e2e lamp ${randomUUID().slice(0, 6)}`, brand: 'Ikea', category: 'furniture', price: '10.00', stock: 1 } });
+    assert.equal((await call(`/api/cart/items/${created.body.id}`, { method: 'PUT', token: buyer.token, body: { quantity: 1 } })).status, 200);
+    const placed = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': randomUUID() }, body: body() });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const uid = placed.body.orderUid as string;
+    assert.equal((await call(`/api/orders/${uid}/ship`, { method: 'POST', token: buyer.token })).status, 403);
+    const shipped = await call(`/api/orders/${uid}/ship`, { method: 'POST', token: admin.token });
+    assert.deepEqual([shipped.status, shipped.body.status], [200, 'shipped']);
+    assert.equal((await call(`/api/orders/${uid}/cancel`, { method: 'POST', token: buyer.token })).status, 409);
+    const delivered = await call(`/api/orders/${uid}/deliver`, { method: 'POST', token: admin.token });
+    assert.deepEqual([delivered.status, delivered.body.status, delivered.body.version], [200, 'delivered', 4]);
+    const got = await waitFor('order.shipped and order.delivered', () => events.forKeys([uid]).length >= 4 ? events.forKeys([uid]) : undefined, 30_000);
+    assert.deepEqual(got.map((m) => JSON.parse(m.value.toString()).type), ['order.placed', 'order.paid', 'order.shipped', 'order.delivered']);
+  });
+
   it('a declined card through the proxy: 402, nothing reserved', async () => {
     const [seller, buyer] = await Promise.all([account('seller'), account('customer')]);
     const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name: `Orders e2e mug ${randomUUID().slice(0, 6)}`, brand: 'Ikea', category: 'furniture', price: '99.00', stock: 2 } });
@@ -81,6 +98,7 @@ describe('checkout through the proxy', () => {
     assert.equal(res.status, 401);
     const doc = (await call('/docs/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>> };
     assert.deepEqual(Object.keys(doc.paths['/api/orders'] ?? {}), ['post']);
+    for (const action of ['cancel', 'ship', 'deliver']) assert.deepEqual(Object.keys(doc.paths[`/api/orders/{uid}/${action}`] ?? {}), ['post']);
     const header = doc.paths['/api/orders']!.post!.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
     assert.equal(header?.required, true);
     const customer = await account('customer');

@@ -92,6 +92,25 @@ export class OrderRepository {
     return rows;
   }
 
+  /**
+   * One status change of an order in one transaction with its outbox row: the order is locked, `check` decides
+   * from its current state (throwing refuses; it may do idempotent work such as a refund first), then the new
+   * status, version + 1 and the event built from the new version are written together.
+   */
+  async transition(uid: string, check: (order: OrderRow) => Promise<string>, event: (order: OrderRow, status: string, version: number) => OutboxMessage): Promise<OrderRow | undefined> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<OrderRow>('SELECT * FROM orders WHERE uid = $1 FOR UPDATE', [uid]);
+      const order = rows[0];
+      if (!order) return undefined;
+      const status = await check(order);
+      const { rows: updated } = await client.query<OrderRow>(
+        'UPDATE orders SET status = $2, version = version + 1, updated_at = now() WHERE uid = $1 RETURNING *', [uid, status],
+      );
+      await this.outbox.add(client, event(updated[0]!, status, updated[0]!.version));
+      return updated[0];
+    });
+  }
+
   async find(uid: string): Promise<OrderRow | undefined> {
     const { rows } = await this.db.query<OrderRow>('SELECT * FROM orders WHERE uid = $1', [uid]);
     return rows[0];

@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderRepository } from '../repositories/orders.ts';
 import { UpstreamError } from '../repositories/upstreams.ts';
 import { CheckoutService, type CheckoutInput } from '../services/checkout.ts';
-import { CheckoutBody, IdempotencyHeaders, Placed } from './schemas.ts';
+import { CheckoutBody, IdempotencyHeaders, OrderView, Placed, UidParams } from './schemas.ts';
+import type { Action, LifecycleService } from '../services/lifecycle.ts';
 
 const tags = ['orders'];
 
@@ -20,7 +21,7 @@ export function fingerprint(body: CheckoutInput): string {
   return createHash('sha256').update(JSON.stringify(safe)).digest('hex');
 }
 
-export async function orderRoutes(app: App, { checkout, orders, idempotencyTtlSeconds }: { checkout: CheckoutService; orders: OrderRepository; idempotencyTtlSeconds: number }): Promise<void> {
+export async function orderRoutes(app: App, { checkout, orders, lifecycle, idempotencyTtlSeconds }: { checkout: CheckoutService; orders: OrderRepository; lifecycle: LifecycleService; idempotencyTtlSeconds: number }): Promise<void> {
   app.post('/api/orders', {
     schema: {
       tags, summary: "Place an order from the caller's cart at current prices, paid with a card (sandbox provider)",
@@ -68,4 +69,31 @@ export async function orderRoutes(app: App, { checkout, orders, idempotencyTtlSe
     if (answer.statusCode >= 400) return reply.code(answer.statusCode).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(answer.body));
     return reply.code(201).send(answer.body);
   });
+
+  const actions: [Action, string, ReturnType<typeof requireAuth>][] = [
+    ['cancel', 'Cancel an order (its customer before shipping, an admin before delivery); a paid order is refunded and its stock returned', requireAuth('customer', 'seller', 'admin')],
+    ['ship', 'Mark a paid order shipped (admin)', requireAuth('admin')],
+    ['deliver', 'Mark a shipped order delivered (admin)', requireAuth('admin')],
+  ];
+  for (const [action, summary, guard] of actions) {
+    app.post(`/api/orders/:uid/${action}`, {
+      schema: {
+        tags, summary, params: UidParams,
+        response: {
+          200: OrderView,
+          ...problems([404, 'No such order (or another customer\'s)'], [409, 'The order\'s status does not allow this (illegal-transition, with currentStatus)']),
+          503: problem(503, 'item-crud or the payment provider is unavailable (nothing changed; try again)'),
+        },
+      },
+      preValidation: guard,
+    }, async (request) => {
+      if (!request.identity) throw unauthorized();
+      try {
+        return await lifecycle.act(request.params.uid, action, request.identity, request.id);
+      } catch (err) {
+        if (err instanceof UpstreamError) throw new HttpProblem(503, `${err.service} is unavailable; try again`, { type: problemType('upstream-unavailable'), headers: { 'retry-after': '1' } });
+        throw err;
+      }
+    });
+  }
 }

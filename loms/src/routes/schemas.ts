@@ -29,3 +29,16 @@ export const Placed = Type.Object({
   currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   trackNumber: Type.String(),
 });
+
+export const UidParams = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'the order uid' }) }, { additionalProperties: false });
+
+export const OrderView = Type.Object({
+  orderUid: Type.String(),
+  customerId: Type.String({ description: 'the sso user id of the buyer' }),
+  status: Type.Unsafe<string>({ type: 'string', enum: ['placed', 'paid', 'payment_failed', 'cancelled', 'shipped', 'delivered'] }),
+  version: Type.Integer({ minimum: 1, description: '+1 per change (the order-events version)' }),
+  total: Type.String({ pattern: '^\\d+\\.\\d{2}$' }),
+  currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+  trackNumber: Type.String(),
+  lines: Type.Array(Type.Object({ itemId: Type.String(), sellerId: Type.String(), quantity: Type.Integer({ minimum: 1 }), price: Type.String() })),
+});

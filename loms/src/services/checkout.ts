@@ -4,6 +4,7 @@
 // the cart. A decline releases the reservation and records the order as payment_failed.
 import { randomUUID } from 'node:crypto';
 import { HttpProblem, outboxHeaders, problemType, type OutboxMessage } from '@shop/kit';
+import { validateOrderEvent } from '@shop/contracts';
 import { ORDERS_TOPIC, validateOrderDocument, type OrderDelivery, type OrderDocument } from '@shop/contracts/orders';
 import type { OrderLineRow, OrderRepository } from '../repositories/orders.ts';
 import { UpstreamError, type Reservation, type ReservationLine, type Upstreams } from '../repositories/upstreams.ts';
@@ -33,9 +34,12 @@ export function orderEvent(type: string, version: number, data: { orderUid: stri
   };
 }
 
-export const eventMessage = (event: ReturnType<typeof orderEvent>): OutboxMessage => ({
-  eventId: event.id, topic: ORDER_EVENTS_TOPIC, key: event.data.orderUid, payload: event, headers: outboxHeaders(),
-});
+/** The outbox row of an order event, validated against the order-events contract first (never publish what consumers refuse). */
+export function eventMessage(event: ReturnType<typeof orderEvent>): OutboxMessage {
+  const valid = validateOrderEvent(event);
+  if (!valid.ok) throw new Error(`invalid order event: ${valid.errors.join('; ')}`);
+  return { eventId: event.id, topic: ORDER_EVENTS_TOPIC, key: event.data.orderUid, payload: event, headers: outboxHeaders() };
+}
 
 /** What a checkout needs to be finished by anyone (the request, or the recovery pass after a crash). */
 interface Progress {
