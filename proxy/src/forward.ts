@@ -191,8 +191,7 @@ export async function registerForwarding(app: App, services: Upstream[], options
       };
       for (const prefix of upstream.prefixes) {
         for (const url of [prefix, `${prefix}/*`]) {
-          // One span per request (the proxy's server span); a handler span would end before the answer.
-          scope.route({ method: upstream.methods ?? FORWARDED_METHODS, url, handler, config: { otel: { instrumentHandler: false } } as never, schema: { hide: true } });
+          scope.route({ method: upstream.methods ?? FORWARDED_METHODS, url, handler, schema: { hide: true } });
         }
       }
     }
