@@ -76,6 +76,13 @@ describe('POST /api/orders', () => {
     assert.equal((await item(a.id)).stock, 9, 'one order, one unit');
     const { rows } = await db.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [buyer.id]);
     assert.equal(rows[0].n, 1);
+
+    // Keys are per user: another person's request with the same key is their own.
+    const someoneElse = await person('customer');
+    await putInCart(someoneElse.token, a.id, 1);
+    const theirs = await order(someoneElse.token, checkoutBody(), key);
+    assert.equal(theirs.statusCode, 201, theirs.body);
+    assert.notEqual(theirs.json().orderUid, created[0]!.json().orderUid);
   });
 
   for (const [card, reason] of [['4000000000000002', 'declined'], ['4000000000009995', 'insufficient_funds']] as const) {

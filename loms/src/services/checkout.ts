@@ -209,6 +209,7 @@ export class CheckoutService {
         else this.options.log.error({ err, orderUid: p.orderUid }, 'recovery: checkout not settled (next pass)');
       }
     }
+    await this.orders.purgeExpiredKeys();
     return settled + (await this.settleKeys(olderThanSeconds));
   }
 
