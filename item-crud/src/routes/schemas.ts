@@ -1,6 +1,7 @@
 import { NON_BLANK_TEXT_PATTERN, Type, type TSchema } from '@shop/kit';
 import { Price, Slug } from '@shop/contracts';
 import { COMMENT_PAGE_SIZE_DEFAULT, COMMENT_PAGE_SIZE_MAX, COMMENT_TEXT_MAX, COMMENT_TEXT_MIN } from '../services/comments.ts';
+import { MAX_NUMBER_PRICE } from '../services/price.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -25,9 +26,11 @@ const PriceInput = Type.Unsafe<string | number>({
   type: ['string', 'number'],
   pattern: '^([1-9]\\d{0,11}(\\.\\d{1,2})?|0\\.(0[1-9]|[1-9]\\d?))$',
   exclusiveMinimum: 0,
-  maximum: 999_999_999_999.99,
+  // A JSON number is a binary double: up to here it holds two decimals well within multipleOf's
+  // 1e-6 tolerance (Ajv multipleOfPrecision 6); larger prices go as strings.
+  maximum: MAX_NUMBER_PRICE,
   multipleOf: 0.01,
-  description: '"1999.90", "1999.9", "1999" or 1999.9: greater than 0, at most 2 decimals, at most 999999999999.99; stored and shown as "1999.90"',
+  description: `"1999.90", "1999.9", "1999" (a string up to 999999999999.99) or 1999.9 (a number up to ${MAX_NUMBER_PRICE}): greater than 0, at most 2 decimals; stored and shown as "1999.90"`,
 });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 const Stock = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });

@@ -1,5 +1,7 @@
 /** Prices are exact decimals with two fraction digits, stored as DECIMAL(14,2) and shown as strings. */
 export const MAX_PRICE = '999999999999.99';
+/** The largest price taken as a JSON number (a double holds two decimals exactly enough up to here). */
+export const MAX_NUMBER_PRICE = 9_999_999.99;
 
 const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
 
@@ -17,9 +19,10 @@ export function normalizePrice(input: unknown): PriceResult {
     // A binary float is a decimal only approximately (57 × 0.01 is 0.5700000000000001): a number is
     // taken as the 2-decimal value it stands for when it is within 1e-6 of a cent, as the schema's
     // `multipleOf: 0.01` (Ajv multipleOfPrecision 6) says; 0.291 is still refused.
+    if (input > MAX_NUMBER_PRICE) return { ok: false, reason: `as a number must be at most ${MAX_NUMBER_PRICE}; send larger prices as a string like "12345678.90"` };
     const cents = input * 100;
     if (Math.abs(cents - Math.round(cents)) >= 1e-6) return { ok: false, reason: 'must have at most 2 decimals' };
-    text = input >= 1e12 || input < 0 ? String(input) : (Math.round(cents) / 100).toFixed(2);
+    text = input < 0 ? String(input) : (Math.round(cents) / 100).toFixed(2);
   } else if (typeof input === 'string') {
     text = input;
   } else {
