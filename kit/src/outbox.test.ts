@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { outboxPrismaModel, outboxTableSql } from './outbox.ts';
+import { Metrics } from './metrics.ts';
+import { OutboxRelay, outboxPrismaModel, outboxTableSql, relayMetrics, type OutboxStore, type RelayProducer } from './outbox.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../prisma/shop/${path}`, import.meta.url), 'utf8');
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -28,5 +29,21 @@ describe('outbox table', () => {
     assert.match(sql, /CONSTRAINT "order_outbox_pkey" PRIMARY KEY \("id"\)/);
     assert.match(sql, /CREATE INDEX "order_outbox_published_at_id_idx" ON "events"\."order_outbox"\("published_at", "id"\)/);
     assert.match(outboxPrismaModel({ table: 'order_outbox', model: 'OrderOutbox' }), /model OrderOutbox \{[\s\S]*@@map\("order_outbox"\)/);
+  });
+});
+
+describe('relay metrics', () => {
+  it('shows every series of its table before its first round (another instance may win every round)', async () => {
+    const metrics = new Metrics('outbox-unit');
+    // Constructed only, never started: no round runs, so nothing touches the store or the producer.
+    new OutboxRelay({
+      store: { table: 'orders_outbox' } as OutboxStore, producer: {} as RelayProducer, log: { info() {}, warn() {}, debug() {} },
+      metrics: relayMetrics(metrics), batchSize: 10, pollMs: 1_000,
+    });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^outbox_published_total\{[^}]*table="orders_outbox"[^}]*\} 0$/m);
+    assert.match(text, /^outbox_publish_failures_total\{[^}]*table="orders_outbox"[^}]*\} 0$/m);
+    assert.match(text, /^outbox_pending\{[^}]*table="orders_outbox"[^}]*\} 0$/m);
+    assert.match(text, /^outbox_publish_delay_seconds_count\{[^}]*table="orders_outbox"[^}]*\} 0$/m);
   });
 });

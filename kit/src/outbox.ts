@@ -388,10 +388,13 @@ export class OutboxRelay {
 
   constructor(options: RelayOptions) {
     this.#o = { ...options, maxBackoffMs: options.maxBackoffMs ?? 5_000, retentionDays: options.retentionDays ?? 7 };
-    // The labelled series exist from the start (at 0), whichever instance's relay wins the rounds.
+    // The labelled series exist from the start (at 0), whichever instance's relay wins the rounds: an
+    // instance that never published (another one holds the lock) still shows every series.
     const labels = { table: options.store.table };
     options.metrics.published.inc(labels, 0);
     options.metrics.failures.inc(labels, 0);
+    options.metrics.pending.set(labels, 0);
+    options.metrics.delay.zero(labels);
   }
 
   get running(): boolean {
