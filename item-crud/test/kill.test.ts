@@ -4,24 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ITEM_EVENTS_TOPIC, decodeItemEvent } from '@shop/contracts';
+import { freePort } from '../../test/support.ts';
 import { eventually, itemBody, newUser, outboxRows, pool, tapTopic, testEnv, type ItemJson, type Tap, type User } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 let db: pg.Pool;
 let tap: Tap;

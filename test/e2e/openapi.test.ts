@@ -11,12 +11,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { CLIENT_THROTTLE_PREFIX, LOGIN_THROTTLE_PREFIX } from '../../sso/src/services/login-throttle.ts';
-import { signUp, waitFor } from '../support.ts';
+import { freePort, signUp, waitFor } from '../support.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const SSO = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
@@ -27,15 +26,6 @@ function schemathesisBin(): string {
   const bin = process.env.SCHEMATHESIS_BIN;
   assert.ok(bin && existsSync(bin), `Schemathesis is installed by ./make.sh test (SCHEMATHESIS_BIN=${bin ?? 'unset'})`);
   return bin;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
 }
 
 let proxy: ChildProcess;
