@@ -6,9 +6,9 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(postgres redis kafka elasticsearch minio prometheus)
+COMPONENTS=(postgres redis kafka elasticsearch minio mailpit prometheus)
 SLOW=(elasticsearch kafka)
-QUICK=(postgres redis minio prometheus)
+QUICK=(postgres redis minio mailpit prometheus)
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -66,6 +66,7 @@ stop_all() {
   local t0 jobs=()
   t0=$(now)
   "$INFRA_DIR/prometheus.sh" stop
+  "$INFRA_DIR/mailpit.sh" stop
   "$INFRA_DIR/minio.sh" stop
   "$INFRA_DIR/elasticsearch.sh" stop & jobs+=("elasticsearch:$!")
   "$INFRA_DIR/kafka.sh" stop & jobs+=("kafka:$!")

@@ -184,6 +184,20 @@ ensure_apt() {
   ((rc == 0)) || die "apt-get install ${missing[*]} failed"
 }
 
+# go_install name module version: `go install module@version` into $SHOP_CACHE/bin (kept while the built
+# binary reports that version; the build log in $SHOP_LOGS/<name>-install.log).
+go_install() {
+  local name=$1 module=$2 version=$3 bin="$SHOP_CACHE/bin/${2##*/}"
+  if [[ -x "$bin" ]] && [[ "$(go version -m "$bin" 2>/dev/null | awk -v m="$module" '$1 == "mod" && $2 == m {print $3}')" == "$version" ]]; then
+    return 0
+  fi
+  command -v go >/dev/null || die "$name: the Go toolchain is needed (go install $module@$version)"
+  log "$name: go install $module@$version (first build takes minutes; cached afterwards)"
+  mkdir -p "$SHOP_CACHE/bin"
+  GOBIN="$SHOP_CACHE/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$module@$version" >"$SHOP_LOGS/$name-install.log" 2>&1 \
+    || { tail -n 30 "$SHOP_LOGS/$name-install.log" >&2; die "$name: go install failed (log: $SHOP_LOGS/$name-install.log)"; }
+}
+
 # ensure_user name: a non-root system user (Elasticsearch refuses to run as root).
 ensure_user() {
   local u=$1

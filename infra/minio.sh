@@ -10,19 +10,9 @@ NAME=minio
 M_BIN="$SHOP_CACHE/bin/minio"
 M_DATA="$SHOP_STATE/data/minio"
 
-built_version() { go version -m "$M_BIN" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/minio/minio" {print $3}'; }
-
 install() {
   command -v curl >/dev/null || ensure_apt curl
-  command -v go >/dev/null || die "$NAME: the Go toolchain is needed to build MinIO (go install github.com/minio/minio@$MINIO_VERSION)"
-  if [[ -x "$M_BIN" ]] && "$M_BIN" --version >/dev/null 2>&1 && [[ "$(built_version)" == "$MINIO_VERSION" ]]; then
-    return 0
-  fi
-  log "$NAME: go install github.com/minio/minio@$MINIO_VERSION (first build takes minutes; cached afterwards)"
-  mkdir -p "$SHOP_CACHE/bin"
-  GOBIN="$SHOP_CACHE/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "github.com/minio/minio@$MINIO_VERSION" \
-    >"$SHOP_LOGS/$NAME-install.log" 2>&1 \
-    || { tail -n 30 "$SHOP_LOGS/$NAME-install.log" >&2; die "$NAME: go install failed (log: $SHOP_LOGS/$NAME-install.log)"; }
+  go_install "$NAME" github.com/minio/minio "$MINIO_VERSION"
   "$M_BIN" --version >/dev/null || die "$NAME: built binary does not run"
 }
 

@@ -6,14 +6,15 @@ import { OrderRepository } from './repositories/orders.ts';
 import { Upstreams } from './repositories/upstreams.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { CheckoutService, ORDER_EVENTS_TOPIC, type CheckoutHooks } from './services/checkout.ts';
-import { LifecycleService } from './services/lifecycle.ts';
+import { LifecycleService, type LifecycleHooks } from './services/lifecycle.ts';
 import { SandboxProvider } from './services/payments.ts';
 
 export const LOMS_OUTBOX = { table: 'outbox', lockKey: 'loms:outbox-relay' } as const;
 
-/** Seams for tests: the checkout's steps (a kill -9 test pauses after one). */
+/** Seams for tests: the checkout's and the cancellation's steps (a kill -9 test pauses after one). */
 export interface BuildOptions {
   checkoutHooks?: CheckoutHooks;
+  lifecycleHooks?: LifecycleHooks;
 }
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env, options: BuildOptions = {}) {
@@ -31,15 +32,17 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
   const provider = new SandboxProvider(app.pg);
   const checkout = new CheckoutService(orders, upstreams, provider, { deliveryCostMinor: cfg.DELIVERY_COST_MINOR, log: app.log.child({ component: 'checkout' }) }, options.checkoutHooks);
 
-  const lifecycle = new LifecycleService(orders, upstreams, provider);
+  const lifecycle = new LifecycleService(orders, upstreams, provider, options.lifecycleHooks);
   await app.register(orderRoutes, { checkout, orders, lifecycle, idempotencyTtlSeconds: cfg.IDEMPOTENCY_TTL_SECONDS });
 
-  // Crash safety: unfinished checkouts (a crash between the steps) are completed or given back, at start and then
-  // periodically; one pass at a time per process.
+  // Crash safety: unfinished checkouts (a crash between the steps) are completed or given back, and interrupted
+  // cancellations finished, at start and then periodically; one pass at a time per process.
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const pass = () => {
-    running = checkout.recover(cfg.RECOVERY_AFTER_SECONDS).catch((err: unknown) => app.log.error({ err }, 'recovery pass failed'));
+    running = checkout.recover(cfg.RECOVERY_AFTER_SECONDS)
+      .then(() => lifecycle.finishCancellations(cfg.RECOVERY_AFTER_SECONDS, 'recovery-cancellations'))
+      .catch((err: unknown) => app.log.error({ err }, 'recovery pass failed'));
     return running;
   };
   if (cfg.RECOVERY_ENABLED) {
@@ -53,5 +56,5 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env, options
     clearInterval(timer);
     await running;
   });
-  return { ...service, checkout, orders, provider };
+  return { ...service, checkout, lifecycle, orders, provider };
 }

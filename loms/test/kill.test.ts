@@ -1,6 +1,8 @@
 // kill -9 of loms between the checkout's steps (after the reservation, after the charge): after a restart the
 // recovery pass leaves exactly one consistent outcome — released and no charge, or one paid order with its stock
-// taken — and no reservation held. loms runs as a child process (test/child.ts) paused after the step, then SIGKILLed.
+// taken — and no reservation held. The same for a cancellation killed after its intent or after the refund and
+// the restock: the restart finishes it once. loms runs as a child process (test/child.ts) paused after the step,
+// then SIGKILLed.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -103,6 +105,59 @@ describe('kill -9 between the checkout steps', () => {
           assert.equal(replay.json().orderUid, uid);
           assert.equal(await count('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [buyer.id]), 1);
         }
+      } finally {
+        await app.close();
+        app = undefined;
+      }
+    });
+  }
+});
+
+describe('kill -9 inside a cancellation', () => {
+  for (const step of ['requested', 'given-back'] as const) {
+    it(`after "${step}": a restart finishes the cancellation once (refunded once, the units back once, one order.cancelled)`, async () => {
+      const buyer = await person('customer');
+      const lamp = await createItem(seller.token, 3);
+      await putInCart(buyer.token, lamp.id, 2);
+      const port = await freePort();
+      child = spawn(process.execPath, [CHILD], {
+        env: testEnv(client, { PORT: String(port), PAUSE_AT: `cancel:${step}`, RECOVERY_ENABLED: 'false', LOG_LEVEL: 'error' }), stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr?.on('data', () => undefined);
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the child to listen', async () => (await fetch(`${base}/health/live`).catch(() => undefined))?.ok, 30_000);
+      const headers = { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' };
+      const placed = await fetch(`${base}/api/orders`, { method: 'POST', headers: { ...headers, 'idempotency-key': randomUUID() }, body: JSON.stringify(checkoutBody()) });
+      assert.equal(placed.status, 201);
+      const uid = (await placed.json() as { orderUid: string }).orderUid;
+      assert.equal((await item(lamp.id)).stock, 1);
+
+      const request = fetch(`${base}/api/orders/${uid}/cancel`, { method: 'POST', headers: { authorization: headers.authorization } }).then(() => 'answered', () => 'failed');
+      const refunded = async () => count('SELECT count(*)::int AS n FROM sandbox_charges WHERE order_uid = $1 AND refunded_at IS NOT NULL', [uid]);
+      await waitFor(`the cancellation to reach ${step}`, async () => {
+        const requested = await count('SELECT count(*)::int AS n FROM orders WHERE uid = $1 AND cancel_requested_at IS NOT NULL', [uid]);
+        if (!requested) return undefined;
+        return step === 'requested' || ((await refunded()) === 1 && (await item(lamp.id)).stock === 3) ? true : undefined;
+      }, 30_000);
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+      assert.equal(await request, 'failed', 'the request never got an answer');
+      const status = async () => (await db.query<{ status: string }>('SELECT status FROM orders WHERE uid = $1', [uid])).rows[0]!.status;
+      assert.equal(await status(), 'paid', 'the status as the process left it');
+      assert.deepEqual([(await item(lamp.id)).stock, await refunded()], step === 'requested' ? [1, 0] : [3, 1]);
+
+      app = await startApp(client, { RECOVERY_AFTER_SECONDS: '0', RECOVERY_INTERVAL_MS: '600000' });
+      try {
+        await waitFor('the recovery pass to finish the cancellation', async () => ((await status()) === 'cancelled' ? true : undefined), 30_000);
+        assert.deepEqual([(await item(lamp.id)).stock, (await item(lamp.id)).reserved, await refunded()], [3, 0, 1], 'the units back once, refunded once');
+        assert.equal(await count('SELECT count(*)::int AS n FROM orders WHERE uid = $1 AND cancel_requested_at IS NOT NULL', [uid]), 0);
+        const events = await db.query<{ type: string }>(`SELECT payload->>'type' AS type FROM outbox WHERE key = $1 AND topic = 'order-events' ORDER BY id`, [uid]);
+        assert.deepEqual(events.rows.map((e) => e.type), ['order.placed', 'order.paid', 'order.cancelled']);
+        // Done: a second cancellation is an illegal transition and changes nothing.
+        const again = await app.inject({ method: 'POST', url: `/api/orders/${uid}/cancel`, headers: { authorization: headers.authorization } });
+        assert.equal(again.statusCode, 409, again.body);
+        assert.equal((await item(lamp.id)).stock, 3);
       } finally {
         await app.close();
         app = undefined;

@@ -76,6 +76,18 @@ describe('order lifecycle', () => {
     assert.equal((await item(lamp.id)).stock, 3);
   });
 
+  it('an order whose cancellation is under way (a crash left its intent) cannot be shipped; the cancellation still can finish', async () => {
+    const { buyer, lamp, uid } = await paidOrder();
+    await db.query('UPDATE orders SET cancel_requested_at = now() WHERE uid = $1', [uid]);
+    const ship = await act(admin.token, uid, 'ship');
+    assert.equal(ship.statusCode, 409, ship.body);
+    assert.match(ship.json().detail, /being cancelled/);
+    const cancel = await act(buyer.token, uid, 'cancel');
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    assert.equal((await item(lamp.id)).stock, 5);
+    assert.equal((await db.query('SELECT cancel_requested_at FROM orders WHERE uid = $1', [uid])).rows[0].cancel_requested_at, null);
+  });
+
   it('an admin may cancel a shipped order (refund and restock)', async () => {
     const { lamp, uid } = await paidOrder();
     assert.equal((await act(admin.token, uid, 'ship')).statusCode, 200);

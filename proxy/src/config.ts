@@ -16,6 +16,8 @@ export const config = Type.Object({
   CART_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8086' }),
   /** loms, the order writes (same loopback default as the cart, for the same reason). */
   LOMS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8087' }),
+  /** The orders service, the order reads and the lookup page (same loopback default as the cart, for the same reason). */
+  ORDERS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8088' }),
   /** The notifier (same loopback default as the cart, for the same reason). */
   NOTIFIER_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8089' }),
   /** An upstream that has not answered by then gets the client a 504. */

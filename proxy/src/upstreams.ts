@@ -1,5 +1,6 @@
 import type { Static } from '@shop/kit';
 import type { config } from './config.ts';
+import { FORWARDED_METHODS } from './forward.ts';
 
 type ProxyConfig = Static<typeof config>;
 
@@ -24,6 +25,8 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     // /api/orders by method: the writes (POST /api/orders, .../cancel|ship|deliver) are loms's; the reads
     // (GET /api/orders, /api/orders/:uid) come with the orders service.
     { name: 'loms', url: cfg.LOMS_URL, prefixes: ['/api/orders'], methods: ['POST'] },
+    // Every other method of /api/orders is the orders service's (GET answers; the rest get its 405 with Allow).
+    { name: 'orders', url: cfg.ORDERS_URL, prefixes: ['/api/orders', '/orders/lookup'], methods: FORWARDED_METHODS.filter((m) => m !== 'POST') },
     { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
   ];
 }

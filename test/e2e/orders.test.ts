@@ -1,7 +1,8 @@
 // Checkout end to end through the proxy: a seller's item in a customer's cart, POST /api/orders at loms
-// (through the proxy), the stock taken at item-crud, the cart emptied, the order document on `orders` and
-// order.placed + order.paid on `order-events` (read back from Kafka). The proxy routes only the writes of
-// /api/orders to loms and never /internal/.
+// (through the proxy), the stock taken at item-crud and in search, the cart emptied, the order document on
+// `orders` and order.placed + order.paid on `order-events` (read back from Kafka), the buyer's notifications
+// and the e-mails the notifier sent to the delivery address (read back from the stack's Mailpit). The proxy
+// routes only the writes of /api/orders to loms and never /internal/.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -11,13 +12,14 @@ import { newAdmin, tapTopic, type Tap } from '../../item-crud/test/helpers.ts';
 import { signUp, waitFor } from '../support.ts';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
+const MAILPIT = process.env.MAILPIT_URL ?? 'http://127.0.0.1:8025';
 const SSO = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 const call = (path: string, init: ApiRequest = {}) => api(PROXY, path, init);
 const account = (role: 'seller' | 'customer') =>
   signUp(SSO, { email: `orders-e2e-${role}-${randomUUID()}@test.example`, password: 'orders e2e password', name: `Orders ${role}`, role });
 
-const body = (card = '4242424242424242') => ({
-  delivery: { name: 'Ivan Petrov', phone: '+79991234567', zip: '101000', city: 'Moscow', address: 'Tverskaya 7', region: 'Moscow', email: 'ivan@test.example' },
+const body = (card = '4242424242424242', email = 'ivan@test.example') => ({
+  delivery: { name: 'Ivan Petrov', phone: '+79991234567', zip: '101000', city: 'Moscow', address: 'Tverskaya 7', region: 'Moscow', email },
   payment: { provider: 'sandbox', card: { number: card, expMonth: 1, expYear: new Date().getUTCFullYear() + 3, cvc: '321' } },
 });
 
@@ -31,24 +33,31 @@ after(async () => {
 });
 
 describe('checkout through the proxy', () => {
-  it('cart → order → stock down at item-crud → the document and the events on Kafka', async () => {
+  it('cart → order → stock down at item-crud and in search → the document and the events on Kafka → notifications and e-mails', async () => {
     const [seller, buyer] = await Promise.all([account('seller'), account('customer')]);
-    const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name: `Orders e2e kettle ${randomUUID().slice(0, 6)}`, brand: 'Bosch', category: 'furniture', price: '2500.50', stock: 4 } });
+    const name = `Orders e2e kettle ${randomUUID().slice(0, 8)}`;
+    const created = await call('/api/items', { method: 'POST', token: seller.token, body: { name, brand: 'Bosch', category: 'furniture', price: '2500.50', stock: 3 } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.id as string;
+    const inStock = async () => (await call(`/api/search?q=${encodeURIComponent(name)}&inStock=true`)).body.items.map((i: { id: string }) => i.id);
+    await waitFor('the item in stock in search', async () => ((await inStock()).includes(id) ? true : undefined), 30_000, 200);
     assert.equal((await call(`/api/cart/items/${id}`, { method: 'PUT', token: buyer.token, body: { quantity: 3 } })).status, 200);
 
     const key = randomUUID();
-    const placed = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body() });
+    const email = `orders-e2e-${randomUUID()}@test.example`;
+    const placed = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body(undefined, email) });
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     assert.equal(placed.body.total, '7501.50');
     const uid = placed.body.orderUid as string;
-    const replay = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body() });
+    const replay = await call('/api/orders', { method: 'POST', token: buyer.token, headers: { 'idempotency-key': key }, body: body(undefined, email) });
     assert.deepEqual([replay.status, replay.body], [201, placed.body]);
 
     const item = (await call(`/api/items/${id}`)).body;
-    assert.deepEqual([item.stock, item.reserved], [1, 0]);
+    assert.deepEqual([item.stock, item.reserved, item.available], [0, 0, 0]);
     assert.deepEqual((await call('/api/cart', { token: buyer.token })).body.items, []);
+    // item.updated went through the outbox and the ETL: search no longer offers it as in stock, but still finds it.
+    await waitFor('the item out of stock in search', async () => ((await inStock()).length === 0 ? true : undefined), 30_000, 200);
+    assert.deepEqual((await call(`/api/search?q=${encodeURIComponent(name)}`)).body.items.map((i: { id: string }) => i.id), [id]);
 
     const [doc] = await waitFor('the order document on orders', () => orders.forKeys([uid]).length ? orders.forKeys([uid]) : undefined, 30_000);
     const parsed = JSON.parse(doc!.value.toString());
@@ -56,12 +65,31 @@ describe('checkout through the proxy', () => {
     assert.equal(parsed.customer_id, buyer.id);
     assert.equal(parsed.items.length, 3);
     assert.equal(parsed.payment.amount, 750150);
+    assert.equal(parsed.delivery.email, email);
     const got = await waitFor('order.placed and order.paid', () => events.forKeys([uid]).length >= 2 ? events.forKeys([uid]) : undefined, 30_000);
     const envelopes = got.map((m) => JSON.parse(m.value.toString()));
     assert.deepEqual(envelopes.map((e) => [e.type, e.version, e.data.status]), [['order.placed', 1, 'placed'], ['order.paid', 2, 'paid']]);
     assert.deepEqual(envelopes[1].data.lines, [{ itemId: id, sellerId: seller.id, quantity: 3, price: '2500.50' }]);
     assert.equal(envelopes[1].data.customerId, buyer.id);
     assert.equal(envelopes[1].source, 'loms');
+
+    // The notifier: one notification per event for the buyer, in the order's language (loms's orders are Russian).
+    const notes = await waitFor('the buyer\'s notifications', async () => {
+      const list = (await call('/api/notifications', { token: buyer.token })).body.items as { kind: string; orderUid: string; title: string }[];
+      return list.length >= 2 ? list : undefined;
+    }, 30_000, 200);
+    assert.deepEqual(notes.map((n) => [n.kind, n.orderUid, n.title]), [['order.paid', uid, `Заказ ${uid} оплачен`], ['order.placed', uid, `Заказ ${uid} оформлен`]]);
+    // ... and one e-mail each to the delivery address, through SMTP to Mailpit.
+    const mails = await waitFor('two e-mails at Mailpit', async () => {
+      const res = await fetch(`${MAILPIT}/api/v1/search?query=${encodeURIComponent(`to:"${email}"`)}`);
+      assert.equal(res.status, 200);
+      const found = (await res.json() as { messages: { ID: string; Subject: string }[] }).messages;
+      return found.length >= 2 ? found : undefined;
+    }, 30_000, 250);
+    assert.deepEqual(mails.map((m) => m.Subject).sort(), [`Заказ ${uid} оплачен`, `Заказ ${uid} оформлен`]);
+    const paidMail = await (await fetch(`${MAILPIT}/api/v1/message/${mails.find((m) => m.Subject.endsWith('оплачен'))!.ID}`)).json() as { Text: string; To: { Address: string }[] };
+    assert.deepEqual(paidMail.To.map((t) => t.Address), [email]);
+    assert.match(paidMail.Text, new RegExp(`Оплата 7\\s?501,50\\s₽ за заказ ${uid} прошла`));
   });
 
   it('the lifecycle through the proxy: the customer cannot ship (403), an admin ships and delivers, the customer cannot cancel then (409)', async () => {

@@ -394,6 +394,10 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.equal(es, versionsEnv('ES_VERSION'), 'compose ES = infra/versions.env ES_VERSION (both analyze text identically)');
   });
 
+  it('runs Mailpit at the local stack\'s version (infra/mailpit.sh builds the same release)', () => {
+    assert.equal(imageTag('mailpit'), versionsEnv('MAILPIT_VERSION'));
+  });
+
   it('configures Elasticsearch single-node, security off, 512m heap, Hunspell dictionaries mounted', () => {
     const env = envOf('elasticsearch');
     assert.equal(env['discovery.type'], 'single-node');

@@ -6,7 +6,8 @@ import type { OutboxMessage, OutboxWriter } from '@shop/kit';
 export interface OrderLineRow { itemId: string; sellerId: string; quantity: number; price: string }
 export interface OrderRow {
   uid: string; customer_id: string; status: string; version: number; total_minor: string; currency: string;
-  track_number: string; lines: OrderLineRow[]; document: Record<string, unknown>; card_last4: string; created_at: Date; updated_at: Date;
+  track_number: string; lines: OrderLineRow[]; document: Record<string, unknown>; card_last4: string; cancel_requested_at: Date | null;
+  created_at: Date; updated_at: Date;
 }
 export interface NewOrder {
   uid: string; customerId: string; status: string; version: number; totalMinor: number; currency: string;
@@ -97,18 +98,44 @@ export class OrderRepository {
    * from its current state (throwing refuses; it may do idempotent work such as a refund first), then the new
    * status, version + 1 and the event built from the new version are written together.
    */
-  async transition(uid: string, check: (order: OrderRow) => Promise<string>, event: (order: OrderRow, status: string, version: number) => OutboxMessage): Promise<OrderRow | undefined> {
+  async transition(uid: string, check: (order: OrderRow) => string, event: (order: OrderRow, status: string, version: number) => OutboxMessage): Promise<OrderRow | undefined> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<OrderRow>('SELECT * FROM orders WHERE uid = $1 FOR UPDATE', [uid]);
       const order = rows[0];
       if (!order) return undefined;
-      const status = await check(order);
+      const status = check(order);
       const { rows: updated } = await client.query<OrderRow>(
-        'UPDATE orders SET status = $2, version = version + 1, updated_at = now() WHERE uid = $1 RETURNING *', [uid, status],
+        'UPDATE orders SET status = $2, version = version + 1, cancel_requested_at = NULL, updated_at = now() WHERE uid = $1 RETURNING *', [uid, status],
       );
       await this.outbox.add(client, event(updated[0]!, status, updated[0]!.version));
       return updated[0];
     });
+  }
+
+  /**
+   * Writes down that the order is being cancelled (committed before the refund and the restock, which happen
+   * outside this database): `check` decides from the locked row (throwing refuses). Answers the row, or
+   * undefined for an unknown uid.
+   */
+  async requestCancel(uid: string, check: (order: OrderRow) => void): Promise<OrderRow | undefined> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<OrderRow>('SELECT * FROM orders WHERE uid = $1 FOR UPDATE', [uid]);
+      if (!rows[0]) return undefined;
+      check(rows[0]);
+      const { rows: updated } = await client.query<OrderRow>(
+        'UPDATE orders SET cancel_requested_at = COALESCE(cancel_requested_at, now()) WHERE uid = $1 RETURNING *', [uid],
+      );
+      return updated[0];
+    });
+  }
+
+  /** Cancellations a crash interrupted: requested more than `olderThanSeconds` ago and not finished. */
+  async staleCancellations(olderThanSeconds: number, limit = 50): Promise<string[]> {
+    const { rows } = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM orders WHERE cancel_requested_at < now() - make_interval(secs => $1) ORDER BY cancel_requested_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((r) => r.uid);
   }
 
   async find(uid: string): Promise<OrderRow | undefined> {

@@ -28,34 +28,74 @@ export const view = (o: OrderRow): OrderView => ({
   currency: o.currency.trim(), trackNumber: o.track_number, lines: o.lines,
 });
 
+/** Test seams: called after a cancellation's intent is committed and after the money and units went back. */
+export interface LifecycleHooks {
+  afterCancelStep?: (step: 'requested' | 'given-back', orderUid: string) => Promise<void> | void;
+}
+
+const illegal = (order: OrderRow, action: Action, admin: boolean) => new HttpProblem(409,
+  `An order that is ${order.status} cannot be ${TARGET[action]}${action === 'cancel' && !admin && order.status === 'shipped' ? ' by the customer (it has shipped)' : ''}`,
+  { type: problemType('illegal-transition'), extensions: { currentStatus: order.status } });
+
 export class LifecycleService {
   private readonly orders: OrderRepository;
   private readonly upstreams: Upstreams;
   private readonly provider: PaymentProvider;
-  constructor(orders: OrderRepository, upstreams: Upstreams, provider: PaymentProvider) {
+  private readonly hooks: LifecycleHooks;
+  constructor(orders: OrderRepository, upstreams: Upstreams, provider: PaymentProvider, hooks: LifecycleHooks = {}) {
     this.orders = orders;
     this.upstreams = upstreams;
     this.provider = provider;
+    this.hooks = hooks;
   }
 
   async act(uid: string, action: Action, who: Identity, requestId: string): Promise<OrderView> {
     const admin = who.role === 'admin';
-    const changed = await this.orders.transition(uid, async (order) => {
+    const check = (order: OrderRow) => {
       // Another person's order does not exist for them (no hint that the uid is taken).
       if (!admin && order.customer_id !== who.id) throw notFound(`No order ${uid}`);
-      const from = allowedFrom(action, admin);
-      if (!from.includes(order.status)) {
-        throw new HttpProblem(409, `An order that is ${order.status} cannot be ${TARGET[action]}${action === 'cancel' && !admin && order.status === 'shipped' ? ' by the customer (it has shipped)' : ''}`, {
-          type: problemType('illegal-transition'), extensions: { currentStatus: order.status },
-        });
+      if (!allowedFrom(action, admin).includes(order.status)) throw illegal(order, action, admin);
+      if (action !== 'cancel' && order.cancel_requested_at) {
+        throw new HttpProblem(409, `The order is being cancelled: it cannot be ${TARGET[action]}`, { type: problemType('illegal-transition'), extensions: { currentStatus: order.status } });
       }
-      if (action === 'cancel') await this.giveBack(uid, requestId);
+    };
+    if (action === 'cancel') {
+      // The intent is committed first: the refund and the restock happen elsewhere, so a crash after them is
+      // finished by the recovery pass (finishCancellations), and shipping waits for the outcome.
+      if (!(await this.orders.requestCancel(uid, check))) throw notFound(`No order ${uid}`);
+      await this.hooks.afterCancelStep?.('requested', uid);
+      await this.giveBack(uid, requestId);
+      await this.hooks.afterCancelStep?.('given-back', uid);
+    }
+    const changed = await this.changeStatus(uid, action, (order) => {
+      check(order);
       return TARGET[action];
-    }, (order, status, version) => eventMessage(orderEvent(EVENT[action], version, {
-      orderUid: order.uid, customerId: order.customer_id, status, totalMinor: Number(order.total_minor), currency: order.currency.trim(), lines: order.lines,
-    })));
+    });
     if (!changed) throw notFound(`No order ${uid}`);
     return view(changed);
+  }
+
+  /**
+   * The recovery pass's share: cancellations requested more than `olderThanSeconds` ago and not finished (a crash
+   * between the intent and the status) are finished — the refund and the restock are idempotent. Answers how many.
+   */
+  async finishCancellations(olderThanSeconds: number, requestId: string): Promise<number> {
+    let finished = 0;
+    for (const uid of await this.orders.staleCancellations(olderThanSeconds)) {
+      await this.giveBack(uid, requestId);
+      const changed = await this.changeStatus(uid, 'cancel', (order) => {
+        if (!allowedFrom('cancel', true).includes(order.status)) throw illegal(order, 'cancel', true);
+        return TARGET.cancel;
+      });
+      if (changed) finished++;
+    }
+    return finished;
+  }
+
+  private changeStatus(uid: string, action: Action, check: (order: OrderRow) => string) {
+    return this.orders.transition(uid, check, (order, status, version) => eventMessage(orderEvent(EVENT[action], version, {
+      orderUid: order.uid, customerId: order.customer_id, status, totalMinor: Number(order.total_minor), currency: order.currency.trim(), lines: order.lines,
+    })));
   }
 
   /** A paid order's money and units go back (both idempotent: a retried cancellation repeats them harmlessly). */
