@@ -15,6 +15,7 @@ import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
 import { config as itemEtlConfig } from '../../item-etl/src/config.ts';
 import { config as lomsConfig } from '../../loms/src/config.ts';
 import { config as notifierConfig } from '../../notifier/src/config.ts';
+import { config as ordersConfig } from '../../orders/src/config.ts';
 import { config as proxyConfig } from '../../proxy/src/config.ts';
 import { config as searchConfig } from '../../search/src/config.ts';
 import { config as ssoConfig } from '../../sso/src/config.ts';
@@ -34,6 +35,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   facade: { port: 8085, config: facadeConfig },
   cart: { port: 8086, config: cartConfig },
   loms: { port: 8087, config: lomsConfig },
+  orders: { port: 8088, config: ordersConfig },
   notifier: { port: 8089, config: notifierConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
@@ -64,7 +66,7 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', notifier: 'notifier' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
@@ -479,6 +481,7 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').pathname, '/sso');
     assert.equal(new URL(env.DATABASE_URL_SHOP ?? '').pathname, '/shop');
     assert.equal(new URL(env.DATABASE_URL_NOTIFIER ?? '').pathname, '/notifier');
+    assert.equal(new URL(env.DATABASE_URL_ORDERS ?? '').pathname, '/orders');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').hostname, 'postgres');
     assert.equal(dependsOn('migrate').postgres, 'service_healthy');
   });
