@@ -1,8 +1,11 @@
 // What the integration and end-to-end suites of every service share: polling for an eventual state
 // and signing users up at the running sso. (Not a test file: the runner only picks up *.test.ts.)
+import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -55,4 +58,29 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+/**
+ * A database of the tests' own beside a service's (same server, same role, name `database`), created when missing
+ * and migrated with the service's Prisma config (`prisma/<config>`, whose URL variable is `urlVariable`): for
+ * in-process instances whose background work must not meet the running stack's instance in one database.
+ * Answers its URL.
+ */
+export async function testDatabase(serviceUrl: string, database: string, config: string, urlVariable: string): Promise<string> {
+  const url = new URL(serviceUrl);
+  url.pathname = `/${database}`;
+  const admin = new pg.Client({ connectionString: serviceUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    // 42P04: another test process created it meanwhile.
+    if (!rowCount) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`).catch((err: { code?: string }) => { if (err.code !== '42P04') throw err; });
+  } finally {
+    await admin.end();
+  }
+  const prisma = fileURLToPath(new URL('../prisma/', import.meta.url));
+  execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/prisma/build/index.js', import.meta.url)), 'migrate', 'deploy', '--config', config], {
+    cwd: prisma, env: { ...process.env, [urlVariable]: url.toString() }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return url.toString();
 }

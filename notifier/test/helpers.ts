@@ -11,20 +11,45 @@ import pg from 'pg';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { kafka, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
-import { signUp } from '../../test/support.ts';
+import { signUp, testDatabase } from '../../test/support.ts';
 import { buildService } from '../src/app.ts';
 import { ORDERS_TOPIC } from '../src/services/consumers.ts';
 
 export { kafka, quietLog, readTopic, sleep, waitFor };
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-export const DATABASE_URL = process.env.DATABASE_URL_NOTIFIER ?? 'postgresql://shop:shop@127.0.0.1:5432/notifier';
+/**
+ * The tests' own database `notifier_test` (migrated here): the running stack's notifier mails every due row of its
+ * database to Mailpit, so the in-process notifiers, which mail to the test's SMTP server, must not share it.
+ */
+export const DATABASE_URL = await testDatabase(process.env.DATABASE_URL_NOTIFIER ?? 'postgresql://shop:shop@127.0.0.1:5432/notifier', 'notifier_test', 'notifier.config.ts', 'DATABASE_URL_NOTIFIER');
 export const SSO_URL = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 
 export type NotifierApp = Awaited<ReturnType<typeof buildService>>;
 
-/** A notifier in this process; `groups` names its consumer groups (new ones start from the beginning of the topics). */
+/**
+ * Puts consumer groups that have no offsets yet at the end of the topic: a test's notifier reads only what the test
+ * sends after it started, not the whole history of the shared topic (which would all be mailed).
+ */
+async function startAtEnd(groupTopics: [string | undefined, string][]): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    for (const [groupId, topic] of groupTopics) {
+      if (!groupId) continue;
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed!.partitions.some((p) => Number(p.offset) >= 0)) continue;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A notifier in this process; `groups` names its consumer groups (new ones start at the end of the topics). */
 export async function startNotifier(extra: Record<string, string> = {}): Promise<NotifierApp> {
+  await startAtEnd([[extra.ORDER_EVENTS_GROUP, ORDER_EVENTS_TOPIC], [extra.ORDERS_GROUP, ORDERS_TOPIC]]);
   const service = await buildService({
     HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL, KAFKA_BROKERS, SSO_URL,
     MAIL_POLL_MS: '50', MAIL_RETRY_MIN_MS: '100', MAIL_RETRY_MAX_MS: '400', SMTP_TIMEOUT_MS: '2000', ...extra,
