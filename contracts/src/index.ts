@@ -5,3 +5,4 @@ export * from './order-events.ts';
 export * from './user-events.ts';
 export * from './auth.ts';
 export * from './text.ts';
+export * from './activity-events.ts';

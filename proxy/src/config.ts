@@ -20,6 +20,8 @@ export const config = Type.Object({
   ORDERS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8088' }),
   /** The notifier (same loopback default as the cart, for the same reason). */
   NOTIFIER_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8089' }),
+  /** Analytics: activity collection and the analytics API (same loopback default as the cart, for the same reason). */
+  ANALYTICS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8090' }),
   /** An upstream that has not answered by then gets the client a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   /**

@@ -28,5 +28,6 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     // Every other method of /api/orders is the orders service's (GET answers; the rest get its 405 with Allow).
     { name: 'orders', url: cfg.ORDERS_URL, prefixes: ['/api/orders', '/orders/lookup'], methods: FORWARDED_METHODS.filter((m) => m !== 'POST') },
     { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
+    { name: 'analytics', url: cfg.ANALYTICS_URL, prefixes: ['/api/activity', '/api/analytics'] },
   ];
 }

@@ -6,9 +6,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
+import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
 import { Type, baseConfig, createService, loadConfig, portConfig, requiredVariables, type App } from '@shop/kit';
 import type { TObject } from '@sinclair/typebox';
+import { config as analyticsConfig } from '../../analytics/src/config.ts';
 import { config as cartConfig } from '../../cart/src/config.ts';
 import { config as facadeConfig } from '../../facade/src/config.ts';
 import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
@@ -36,6 +37,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   cart: { port: 8086, config: cartConfig },
   loms: { port: 8087, config: lomsConfig },
   orders: { port: 8088, config: ordersConfig },
+  analytics: { port: 8090, config: analyticsConfig },
   notifier: { port: 8089, config: notifierConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
@@ -66,12 +68,12 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier', analytics: 'analytics' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
 
-const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC];
+const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC];
 
 // ------------------------------------------------------------------ reading compose
 
@@ -482,6 +484,7 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.equal(new URL(env.DATABASE_URL_SHOP ?? '').pathname, '/shop');
     assert.equal(new URL(env.DATABASE_URL_NOTIFIER ?? '').pathname, '/notifier');
     assert.equal(new URL(env.DATABASE_URL_ORDERS ?? '').pathname, '/orders');
+    assert.equal(new URL(env.DATABASE_URL_ANALYTICS ?? '').pathname, '/analytics');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').hostname, 'postgres');
     assert.equal(dependsOn('migrate').postgres, 'service_healthy');
   });

@@ -1,0 +1,63 @@
+import { ITEM_EVENTS_TOPIC, JWKS_PATH, ORDER_EVENTS_TOPIC, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
+import { OutboxWriter, authPlugin, consumerMetrics, createService, outboxRelayPlugin, registerClients } from '@shop/kit';
+import { config } from './config.ts';
+import { ActivityRepository } from './repositories/activity.ts';
+import { activityRoutes } from './routes/activity.ts';
+import { REJECT_REASONS } from './services/collector.ts';
+import { CollectorService } from './services/collector-service.ts';
+import { activityConsumer, sourceConsumers } from './services/consumers.ts';
+
+export const ANALYTICS_OUTBOX = { table: 'outbox', lockKey: 'analytics:outbox-relay' } as const;
+
+export async function buildService(env: NodeJS.ProcessEnv = process.env) {
+  const service = await createService({ name: 'analytics', config, env });
+  const { app, config: cfg } = service;
+  await registerClients(app, 'analytics', cfg, [USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_EVENTS_TOPIC, ITEM_EVENTS_TOPIC]);
+  await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
+  await app.register(outboxRelayPlugin, {
+    ...ANALYTICS_OUTBOX, enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS, connectionString: cfg.DATABASE_URL,
+  });
+
+  const repo = new ActivityRepository(app.pg, new OutboxWriter({ table: ANALYTICS_OUTBOX.table }), { conversionWindowHours: cfg.CONVERSION_WINDOW_HOURS });
+  const collected = app.metrics.counter({ name: 'analytics_collected_events_total', help: 'Client events at POST /api/activity, by outcome and rejection reason', labelNames: ['outcome', 'reason'] as const });
+  collected.inc({ outcome: 'accepted', reason: '' }, 0);
+  for (const reason of REJECT_REASONS) collected.inc({ outcome: 'rejected', reason }, 0);
+  const counted = app.metrics.counter({ name: 'analytics_counted_events_total', help: 'Activity events counted into the aggregates (first delivery only), by type', labelNames: ['type'] as const });
+  const delay = app.metrics.histogram({
+    name: 'analytics_aggregate_delay_seconds', help: 'From an event\'s occurredAt to its being counted',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+  });
+
+  const collector = new CollectorService(repo, {
+    maxAgeMs: cfg.ACTIVITY_MAX_AGE_HOURS * 3_600_000, maxFutureMs: cfg.ACTIVITY_MAX_FUTURE_MS,
+    onOutcome: (accepted, rejected) => {
+      if (accepted) collected.inc({ outcome: 'accepted', reason: '' }, accepted);
+      for (const reason of rejected) collected.inc({ outcome: 'rejected', reason });
+    },
+  });
+
+  const deps = {
+    kafka: app.kafka, repo, log: app.log.child({ component: 'consumer' }), batchSize: cfg.AGGREGATE_BATCH_SIZE,
+    groups: { activity: cfg.ACTIVITY_GROUP, orderEvents: cfg.ORDER_EVENTS_GROUP, userEvents: cfg.USER_EVENTS_GROUP, itemEvents: cfg.ITEM_EVENTS_GROUP },
+    metrics: consumerMetrics(app.metrics, 'analytics'),
+    onCounted: (events: { type: string; occurredAt: string }[]) => {
+      const now = Date.now();
+      for (const e of events) {
+        counted.inc({ type: e.type });
+        delay.observe(Math.max(0, now - Date.parse(e.occurredAt)) / 1000);
+      }
+    },
+  };
+  const consumers = [activityConsumer(deps), ...sourceConsumers(deps)];
+  const names = ['user-activity consumer', 'order-events consumer', 'user-events consumer', 'item-events consumer'];
+  consumers.forEach((consumer, i) => app.health.add(names[i]!, async () => consumer.check()));
+  app.addHook('onReady', async () => {
+    for (const consumer of consumers) void consumer.startInBackground();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+  });
+
+  await app.register(activityRoutes, { collector });
+  return { ...service, repo, consumers, collector };
+}

@@ -1,0 +1,29 @@
+import { Type, type Static, baseConfig, kafkaConfig, portConfig, postgresConfig, urlConfig } from '@shop/kit';
+
+export const config = Type.Object({
+  ...baseConfig,
+  PORT: portConfig(8090),
+  ...postgresConfig,
+  ...kafkaConfig,
+  /** The sso's base URL: access tokens are verified against its `/.well-known/jwks.json`. */
+  SSO_URL: urlConfig(),
+  /** Consumer groups (tests run their own beside the running analytics; the event id dedup keeps counts exact). */
+  ACTIVITY_GROUP: Type.String({ default: 'analytics', minLength: 1, maxLength: 100 }),
+  ORDER_EVENTS_GROUP: Type.String({ default: 'analytics-orders', minLength: 1, maxLength: 100 }),
+  USER_EVENTS_GROUP: Type.String({ default: 'analytics-users', minLength: 1, maxLength: 100 }),
+  ITEM_EVENTS_GROUP: Type.String({ default: 'analytics-items', minLength: 1, maxLength: 100 }),
+  /** Events older than this when collected are dropped (with the reason). */
+  ACTIVITY_MAX_AGE_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 30 }),
+  /** Clock skew tolerated for events stamped in the future. */
+  ACTIVITY_MAX_FUTURE_MS: Type.Integer({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
+  /** Up to this many activity events aggregated in one transaction. */
+  AGGREGATE_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  /** A purchase converts a search of the same shopper made at most this long before, whose results were clicked on the bought item. */
+  CONVERSION_WINDOW_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 30 }),
+  /** The outbox relay publishes collected events to `user-activity` (off: rows are written, another instance relays). */
+  RELAY_ENABLED: Type.Boolean({ default: true }),
+  RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 50 }),
+});
+
+export type AnalyticsConfig = Static<typeof config>;

@@ -1,0 +1,167 @@
+// The consumers against the real PostgreSQL and Kafka: each aggregate checked after known events, exactly once
+// under redelivery (the same message twice, a second consumer group re-reading everything), clicks before their
+// search, conversions from paid orders, registrations, the item dimension, dead letters.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Admin } from 'kafkajs';
+import {
+  ITEM_EVENTS_TOPIC, ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC,
+  encodeItemEvent, encodeOrderEvent, encodeUserEvent, type ActivityEvent, type OrderEvent,
+} from '@shop/contracts';
+import { purchasesOf } from '../src/repositories/activity.ts';
+import { activity, anonId, closeProducer, db, itemTotals, kafka, queryTotals, readTopic, sendActivity, sendRaw, sleep, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
+
+let svc: AnalyticsApp;
+let admin: Admin;
+const groups: string[] = [];
+const pool = db();
+before(async () => {
+  admin = kafka().admin();
+  await admin.connect();
+  svc = await startAnalytics();
+  groups.push(...svc.consumers.map((c) => c.groupId));
+});
+after(async () => {
+  await svc.app.close();
+  await admin.deleteGroups(groups).catch(() => undefined);
+  await admin.disconnect();
+  await closeProducer();
+  await pool.end();
+});
+
+const counted = async (ids: string[]) => Number((await pool.query('SELECT count(*) FROM events WHERE event_id = ANY($1::uuid[])', [ids])).rows[0].count);
+const waitCounted = (events: { eventId: string }[]) => waitFor('the events counted', async () => (await counted(events.map((e) => e.eventId))) === events.length, 30_000, 100);
+const uniqueQuery = (label: string) => `${label} ${randomUUID().slice(0, 8)}`;
+
+function paidOrder(customerId: string, lines: { itemId: string; quantity: number; price: string }[]): OrderEvent {
+  const total = (lines.reduce((s, l) => s + Math.round(Number(l.price) * 100) * l.quantity, 0) / 100).toFixed(2);
+  return {
+    id: randomUUID(), type: 'order.paid', version: 2, occurredAt: new Date().toISOString(), source: 'analytics-test',
+    data: { orderUid: `atest${randomUUID().slice(0, 8)}`, customerId, status: ORDER_STATUS_BY_EVENT['order.paid'], total, currency: 'RUB', lines: lines.map((l) => ({ ...l, sellerId: randomUUID() })) },
+  };
+}
+
+describe('aggregates', () => {
+  it('counts views, carts and removals per item, each event once however often delivered', async () => {
+    const item = randomUUID();
+    const anon = anonId();
+    const events: ActivityEvent[] = [
+      activity('product_view', { itemId: item, anonymousId: anon }), activity('product_view', { itemId: item, anonymousId: anon }),
+      activity('product_view', { itemId: item }), activity('add_to_cart', { itemId: item, quantity: 2, anonymousId: anon }),
+      activity('remove_from_cart', { itemId: item, quantity: 1, anonymousId: anon }),
+    ];
+    await sendActivity(events);
+    await sendActivity(events.slice(0, 3)); // redelivered
+    await waitCounted(events);
+    await sleep(1_500); // the redelivered copies have been consumed too
+    assert.deepEqual(await itemTotals(pool, item), { views: 3, carts: 2, cart_removals: 1, purchases: 0, revenue: '0.00' });
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM active_hourly WHERE actor = $1`, [`a:${anon}`]);
+    assert.equal(rows[0].n, 1, 'active once per hour');
+  });
+
+  it('search metrics: no-result searches, clicks, positions, searches with a click; a click before its search counts', async () => {
+    const query = uniqueQuery('kettle');
+    const anon = anonId();
+    const s1 = activity('search', { queryId: randomUUID(), query, results: 12, anonymousId: anon });
+    const s2 = activity('search', { queryId: randomUUID(), query, results: 12, anonymousId: anon });
+    const s3 = activity('search', { queryId: randomUUID(), query, results: 0, anonymousId: anonId() });
+    const c1 = activity('search_click', { queryId: s1.queryId, itemId: randomUUID(), position: 1, anonymousId: anon });
+    const c2 = activity('search_click', { queryId: s1.queryId, itemId: randomUUID(), position: 4, anonymousId: anon });
+    const early = activity('search_click', { queryId: s2.queryId, itemId: randomUUID(), position: 2, anonymousId: anon });
+    await sendActivity([early]);
+    await waitCounted([early]);
+    await sendActivity([s1, s2, s3, c1, c2]);
+    await waitCounted([s1, s2, s3, c1, c2]);
+    assert.deepEqual(await queryTotals(pool, query), { searches: 3, no_results: 1, clicked_searches: 2, clicks: 3, position_sum: 7, converted_searches: 0 });
+    await sendActivity([s1, c1, early]); // redelivered
+    await sleep(1_500);
+    assert.equal((await queryTotals(pool, query)).clicks, 3);
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM query_actor_daily WHERE query = $1', [query]);
+    assert.equal(rows[0].n, 2, 'popularity: once per shopper per day');
+  });
+
+  it('a paid order: orders and revenue once, purchases per item on user-activity, conversion of the search whose click was bought', async () => {
+    const customer = randomUUID();
+    const bought = randomUUID();
+    const other = randomUUID();
+    const query = uniqueQuery('teapot');
+    const search = activity('search', { queryId: randomUUID(), query, results: 5, userId: customer, anonymousId: `user:${customer}`, occurredAt: new Date(Date.now() - 60_000).toISOString() });
+    const click = activity('search_click', { queryId: search.queryId, itemId: bought, position: 3, userId: customer, anonymousId: `user:${customer}`, occurredAt: new Date(Date.now() - 30_000).toISOString() });
+    await sendActivity([search, click]);
+    await waitCounted([search, click]);
+
+    const order = paidOrder(customer, [{ itemId: bought, quantity: 2, price: '150.25' }, { itemId: other, quantity: 1, price: '10.00' }]);
+    await sendRaw(ORDER_EVENTS_TOPIC, order.data.orderUid, encodeOrderEvent(order));
+    await sendRaw(ORDER_EVENTS_TOPIC, order.data.orderUid, encodeOrderEvent(order)); // redelivered
+    const purchases = purchasesOf(order);
+    await waitCounted(purchases);
+    await sleep(1_500);
+    assert.deepEqual(await itemTotals(pool, bought), { views: 0, carts: 0, cart_removals: 0, purchases: 2, revenue: '300.50' });
+    assert.deepEqual(await itemTotals(pool, other), { views: 0, carts: 0, cart_removals: 0, purchases: 1, revenue: '10.00' });
+    const { rows } = await pool.query(`SELECT type, value::text FROM events WHERE event_id = $1`, [order.id]);
+    assert.deepEqual(rows, [{ type: 'order', value: '310.50' }]);
+    assert.equal((await queryTotals(pool, query)).converted_searches, 1);
+    const { rows: outbox } = await pool.query(`SELECT count(*)::int AS n FROM outbox WHERE event_id = ANY($1::uuid[])`, [purchases.map((p) => p.eventId)]);
+    assert.equal(outbox[0].n, 2, 'purchases written once to the outbox');
+    const onTopic = await readTopic(admin, USER_ACTIVITY_TOPIC, (read) => purchases.every((p) => read.some((r) => r.message.value?.toString().includes(p.eventId))), 30_000);
+    assert.equal(onTopic.filter((r) => r.message.key?.toString() === customer && r.message.value?.toString().includes(order.data.orderUid)).length, 2);
+
+    // A second purchase of the same item does not convert the same search again.
+    const again = paidOrder(customer, [{ itemId: bought, quantity: 1, price: '150.25' }]);
+    await sendRaw(ORDER_EVENTS_TOPIC, again.data.orderUid, encodeOrderEvent(again));
+    await waitCounted(purchasesOf(again));
+    assert.equal((await queryTotals(pool, query)).converted_searches, 1);
+  });
+
+  it('registrations from user-events, once; the item dimension from item-events, latest version', async () => {
+    const userId = randomUUID();
+    const ev = { id: randomUUID(), type: 'user.registered' as const, version: 1, occurredAt: new Date().toISOString(), source: 'sso', data: { id: userId, role: 'customer' as const, createdAt: new Date().toISOString() } };
+    await sendRaw(USER_EVENTS_TOPIC, userId, encodeUserEvent(ev));
+    await sendRaw(USER_EVENTS_TOPIC, userId, encodeUserEvent(ev));
+    await waitFor('registered', async () => (await pool.query(`SELECT 1 FROM events WHERE type = 'registration' AND user_id = $1`, [userId])).rowCount === 1, 30_000, 100);
+
+    const itemId = randomUUID();
+    const sellerId = randomUUID();
+    const snapshot = (version: number, name: string) => ({
+      id: randomUUID(), type: version === 1 ? 'item.created' as const : 'item.updated' as const, version, occurredAt: new Date().toISOString(), source: 'item-crud',
+      data: { id: itemId, article: 1, sellerId, name, description: '', brand: 'B', category: 'kettles', price: '10.00', currency: 'RUB', stock: 1, attributes: {}, images: [], status: 'active' as const, version, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() },
+    });
+    await sendRaw(ITEM_EVENTS_TOPIC, itemId, encodeItemEvent(snapshot(2, 'New name')));
+    await sendRaw(ITEM_EVENTS_TOPIC, itemId, encodeItemEvent(snapshot(1, 'Old name')));
+    await waitFor('the item', async () => (await pool.query('SELECT 1 FROM items WHERE item_id = $1', [itemId])).rowCount === 1, 30_000, 100);
+    await sleep(1_000);
+    const { rows } = await pool.query('SELECT name, category, seller_id, version FROM items WHERE item_id = $1', [itemId]);
+    assert.deepEqual(rows[0], { name: 'New name', category: 'kettles', seller_id: sellerId, version: 2 });
+  });
+
+  it('a second consumer group re-reading user-activity from the beginning changes nothing', async () => {
+    const item = randomUUID();
+    const events = [activity('product_view', { itemId: item }), activity('add_to_cart', { itemId: item, quantity: 5 })];
+    await sendActivity(events);
+    await waitCounted(events);
+    const second = await startAnalytics({ RELAY_ENABLED: 'false' });
+    try {
+      groups.push(...second.consumers.map((c) => c.groupId));
+      await waitFor('the second group caught up', async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: second.consumers[0]!.groupId, topics: [USER_ACTIVITY_TOPIC] });
+        const high = await admin.fetchTopicOffsets(USER_ACTIVITY_TOPIC);
+        return high.every((p) => Number(offsets?.partitions.find((o) => o.partition === p.partition)?.offset ?? -1) >= Number(p.high));
+      }, 120_000, 500);
+    } finally {
+      await second.app.close();
+    }
+    assert.deepEqual(await itemTotals(pool, item), { views: 1, carts: 5, cart_removals: 0, purchases: 0, revenue: '0.00' });
+  });
+
+  it('dead-letters what does not fit the contract, with the reason, and moves on', async () => {
+    const key = anonId();
+    await sendRaw(USER_ACTIVITY_TOPIC, key, Buffer.from('{"type":"product_view"}'));
+    const after = activity('product_view', { itemId: randomUUID(), anonymousId: key });
+    await sendActivity([after]);
+    await waitCounted([after]);
+    const dead = await readTopic(admin, USER_ACTIVITY_DLQ_TOPIC, (read) => read.some((r) => r.message.key?.toString() === key), 30_000);
+    const letter = dead.find((r) => r.message.key?.toString() === key)!;
+    assert.match(letter.header('x-dlq-reason') ?? '', /^schema: .*eventId/);
+  });
+});
