@@ -6,8 +6,8 @@ cd "$REPO"
 
 SERVICES=(sso item-crud item-etl search facade cart notifier loms orders analytics proxy)
 declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089 [loms]=8087 [orders]=8088 [analytics]=8090)
-COMPONENTS=(postgres redis kafka elasticsearch minio prometheus)
-declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [prometheus]=$PROMETHEUS_PORT)
+COMPONENTS=(postgres redis kafka elasticsearch minio mailpit prometheus)
+declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [mailpit]=$MAILPIT_SMTP_PORT [prometheus]=$PROMETHEUS_PORT)
 : "${READY_TIMEOUT:=120}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -76,8 +76,8 @@ service_env() {
     search) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" ;;
     facade) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "ITEM_CRUD_URL=$url:8082" ;;
     cart) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" ;;
-    # No SMTP server in the local stack: notifications in-app only (compose runs Mailpit and sets SMTP_URL).
-    notifier) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_NOTIFIER" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" ;;
+    # E-mail to Mailpit (infra/mailpit.sh), as in docker-compose.
+    notifier) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_NOTIFIER" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" "SMTP_URL=$SMTP_URL" ;;
     # loms's service client (client credentials at the sso): ensure_loms_client writes it.
     loms) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_LOMS" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" "CART_URL=$url:8086" "ITEM_CRUD_URL=$url:8082" $(cat "$LOMS_CLIENT_FILE") ;;
     orders) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_ORDERS" "KAFKA_BROKERS=$KAFKA_BROKERS" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" ;;
@@ -131,6 +131,8 @@ cmd_up() {
   if [[ "${SEED:-1}" == 1 && -f scripts/seed.ts ]]; then
     say "seeding demo data"
     node scripts/seed.ts
+    say "placing demo orders"
+    node scripts/seed-orders.ts
   fi
   say "all ready in $((SECONDS - started)) s"
   cat <<TXT
@@ -143,6 +145,7 @@ cmd_up() {
   Redis            $REDIS_URL
   MinIO console    http://127.0.0.1:$MINIO_CONSOLE_PORT   (user $MINIO_ROOT_USER; password from MINIO_ROOT_PASSWORD)
   Prometheus       $PROMETHEUS_URL
+  Mailpit          $MAILPIT_URL   (the notifier's e-mails; SMTP $SMTP_URL)
   logs             ./make.sh logs <name>      status: ./make.sh status      stop: ./make.sh down
 TXT
 }

@@ -25,7 +25,7 @@ wait_all() {
 # Every Debian package the components need, in one apt-get run (one `apt-get update`)
 # instead of one per component script.
 apt_all() {
-  local pkgs=(redis-server redis-tools hunspell-ru hunspell-en-us prometheus)
+  local pkgs=(redis-server redis-tools hunspell-ru hunspell-en-us prometheus prometheus-node-exporter)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || pkgs+=(postgresql postgresql-contrib)
   command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # infra/prometheus.sh {install|start|stop|status}
 # The Debian prometheus binary (not the Debian service) with our config rendered from
-# infra/prometheus.yml into $SHOP_STATE/prometheus.yml, TSDB in $SHOP_STATE/data/prometheus,
-# listening on $PROMETHEUS_HOST:$PROMETHEUS_PORT.
+# infra/prometheus.yml into $SHOP_STATE/prometheus.yml and the alert rules of infra/alerts.yml beside it,
+# TSDB in $SHOP_STATE/data/prometheus, listening on $PROMETHEUS_HOST:$PROMETHEUS_PORT; and Debian's
+# prometheus-node-exporter (filesystem collector only, for the disk alert) on 127.0.0.1:$NODE_EXPORTER_PORT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -10,13 +11,15 @@ NAME=prometheus
 P_CONF="$SHOP_STATE/prometheus.yml"
 P_DATA="$SHOP_STATE/data/prometheus"
 P_BIN=/usr/bin/prometheus
+N_BIN=/usr/bin/prometheus-node-exporter
 
 install() {
   command -v curl >/dev/null || ensure_apt curl
-  ensure_apt prometheus
+  ensure_apt prometheus prometheus-node-exporter
   mkdir -p "$P_DATA"
   sed -e "s/@PROMETHEUS_HOST@/${PROMETHEUS_HOST}/g" -e "s/@PROMETHEUS_PORT@/${PROMETHEUS_PORT}/g" \
-    "$INFRA_DIR/prometheus.yml" >"$P_CONF.tmp"
+    -e "s/@NODE_EXPORTER_PORT@/${NODE_EXPORTER_PORT}/g" "$INFRA_DIR/prometheus.yml" >"$P_CONF.tmp"
+  cp "$INFRA_DIR/alerts.yml" "$(dirname "$P_CONF")/alerts.yml"
   mv "$P_CONF.tmp" "$P_CONF"
   if command -v promtool >/dev/null; then
     promtool check config "$P_CONF" >/dev/null 2>&1 || { promtool check config "$P_CONF" >&2 || true; die "$NAME: invalid config $P_CONF"; }
@@ -27,6 +30,11 @@ ready() { curl -fs -o /dev/null --max-time 3 "$PROMETHEUS_URL/-/ready"; }
 
 start() {
   install
+  if ! pid_alive "$SHOP_PIDS/node-exporter.pid"; then
+    ensure_port_free node-exporter "$NODE_EXPORTER_PORT"
+    start_bg node-exporter "$N_BIN" --web.listen-address="127.0.0.1:$NODE_EXPORTER_PORT" \
+      --collector.disable-defaults --collector.filesystem --log.level=warn
+  fi
   if pid_alive "$SHOP_PIDS/$NAME.pid"; then
     # pick up template changes without a restart
     kill -HUP "$(<"$SHOP_PIDS/$NAME.pid")" 2>/dev/null || true
@@ -48,7 +56,10 @@ start() {
   log "$NAME ready at $PROMETHEUS_URL"
 }
 
-stop() { stop_pid "$NAME" 30; }
+stop() {
+  stop_pid "$NAME" 30
+  stop_pid node-exporter 10
+}
 
 status() {
   port_status "$NAME" "$PROMETHEUS_PORT"

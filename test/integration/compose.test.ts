@@ -572,6 +572,18 @@ describe('Prometheus', () => {
     }
   });
 
+  it('loads the alert rules in both environments (one file) and scrapes a node exporter for the disk alert', () => {
+    for (const file of ['infra/compose/prometheus.yml', 'infra/prometheus.yml']) {
+      assert.deepEqual((parse(read(file)) as { rule_files?: string[] }).rule_files, ['alerts.yml'], `${file} loads alerts.yml`);
+    }
+    const mount = mountsOf('prometheus').find((m) => m.target === '/etc/prometheus/alerts.yml');
+    assert.equal(normalizePath(mount?.source ?? ''), 'infra/alerts.yml');
+    assert.ok(mount?.readOnly);
+    assert.ok(scrapeTargets('infra/compose/prometheus.yml').has('node-exporter:9100'));
+    assert.ok(scrapeTargets('infra/prometheus.yml').has('127.0.0.1:@NODE_EXPORTER_PORT@'));
+    assert.match(svc('node-exporter').image ?? '', /^prom\/node-exporter:v\d+\.\d+\.\d+$/);
+  });
+
   it('local: infra/prometheus.yml scrapes every service on loopback', () => {
     const targets = scrapeTargets('infra/prometheus.yml');
     for (const [name, { port }] of Object.entries(SERVICES)) {
