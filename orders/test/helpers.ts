@@ -13,7 +13,7 @@ import { sleep, waitFor } from '../../test/support.ts';
 import { buildService } from '../src/app.ts';
 import { OrderGenerator, type GeneratorOptions } from '../src/services/generator.ts';
 
-export { closeProducer, kafka, newAdmin, newUser, readTopic, sample, sleep, waitFor, type Read, type User };
+export { closeProducer, kafka, producerOnce, newAdmin, newUser, readTopic, sample, sleep, waitFor, type Read, type User };
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const DATABASE_URL = process.env.DATABASE_URL_ORDERS ?? 'postgresql://shop:shop@127.0.0.1:5432/orders';
