@@ -104,3 +104,39 @@ export async function queryTotals(pool: pg.Pool, query: string) {
      FROM query_hourly WHERE query = $1`, [query]);
   return rows[0]!;
 }
+
+/** Where user-activity ends now: read from there, a test sees only what came after. */
+export async function activityEnd(): Promise<{ partition: number; offset: string }[]> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(USER_ACTIVITY_TOPIC)).map((p) => ({ partition: p.partition, offset: p.high }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The activity events on user-activity after `since` that `match`, once `enough` holds for them (a throwaway group). */
+export async function readActivity(since: { partition: number; offset: string }[], match: (e: ActivityEvent) => boolean, enough: (found: ActivityEvent[]) => boolean, timeoutMs = 20_000): Promise<ActivityEvent[]> {
+  const groupId = `activity-reader-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200 });
+  const found: ActivityEvent[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [USER_ACTIVITY_TOPIC] });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const p of since) consumer.seek({ topic: USER_ACTIVITY_TOPIC, partition: p.partition, offset: p.offset });
+    });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const e = JSON.parse(message.value?.toString() ?? 'null') as ActivityEvent | null;
+        if (e && match(e)) found.push(e);
+      },
+    });
+    await waitFor('the activity events', () => enough(found), timeoutMs, 100);
+  } finally {
+    await consumer.disconnect();
+    await deleteGroups([groupId]);
+  }
+  return found;
+}

@@ -1,5 +1,5 @@
 import { JWKS_PATH } from '@shop/contracts';
-import { authPlugin, createService, registerClients } from '@shop/kit';
+import { activityEmitterPlugin, authPlugin, createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
 import { CartRepository } from './repositories/carts.ts';
 import { CatalogClient } from './repositories/catalog.ts';
@@ -10,7 +10,9 @@ import { CartService } from './services/cart.ts';
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'cart', config, env });
   const { app, config: cfg } = service;
-  await registerClients(app, 'cart', cfg);
+  // Kafka only for the activity emitter (best effort, no readiness check): not through registerClients.
+  await registerClients(app, 'cart', { ...cfg, KAFKA_BROKERS: undefined });
+  await app.register(activityEmitterPlugin, { brokers: cfg.KAFKA_BROKERS, clientId: 'cart' });
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
 
   const lookups = app.metrics.counter({

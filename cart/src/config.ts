@@ -1,4 +1,4 @@
-import { Type, type Static, baseConfig, portConfig, redisConfig, urlConfig } from '@shop/kit';
+import { Type, type Static, baseConfig, kafkaConfig, portConfig, redisConfig, urlConfig } from '@shop/kit';
 
 export const config = Type.Object({
   ...baseConfig,
@@ -20,6 +20,8 @@ export const config = Type.Object({
   CATALOG_TIMEOUT_MS: Type.Integer({ default: 2_000, minimum: 50 }),
   /** Time limit of one Redis call on the request path (Redis slow or down: 503). */
   REDIS_TIMEOUT_MS: Type.Integer({ default: 1_000, minimum: 10 }),
+  /** Where add_to_cart / remove_from_cart activity events go (`user-activity`, the kit's emitter); unset: none are sent. Not a readiness dependency. */
+  KAFKA_BROKERS: Type.Optional(kafkaConfig.KAFKA_BROKERS),
 });
 
 export type CartConfig = Static<typeof config>;

@@ -1,4 +1,4 @@
-import { createService, registerClients } from '@shop/kit';
+import { activityEmitterPlugin, createService, registerClients } from '@shop/kit';
 import { config } from './config.ts';
 import { facadePlugin } from './plugins/facade.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -9,6 +9,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const { app, config: cfg } = service;
   await registerClients(app, 'facade', cfg, [cfg.ITEM_EVENTS_TOPIC, cfg.COMMENT_EVENTS_TOPIC]);
   await app.register(facadePlugin, { config: cfg });
+  await app.register(activityEmitterPlugin); // product_view events on user-activity (best effort)
   await app.register(productRoutes, { products: app.facade.products });
   await app.register(imageRoutes, { images: app.facade.images, metrics: app.facade.metrics });
   return service;

@@ -18,3 +18,4 @@ export { ServiceTokenError, ServiceTokens, TOKEN_PATH, type ServiceTokensOptions
 export { UsageError, printJson, runCli } from './cli.ts';
 export * from './outbox.ts';
 export * from './consumer.ts';
+export { ActivityEmitter, DROP_REASONS, activityActor, activityEmitterPlugin, type ActivityEmitterOptions, type ActivityInput, type DropReason } from './activity.ts';

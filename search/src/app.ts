@@ -1,4 +1,4 @@
-import { createService, registerClients } from '@shop/kit';
+import { activityEmitterPlugin, createService, registerClients } from '@shop/kit';
 import { BrandList } from './brands.ts';
 import { config } from './config.ts';
 import { Lemmatizer } from './lemmas.ts';
@@ -10,8 +10,10 @@ import { SynonymFile } from './synonyms.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'search', config, env });
-  await registerClients(service.app, 'search', service.config);
   const { app, config: cfg } = service;
+  // Kafka only for the activity emitter (best effort, no readiness check): not through registerClients.
+  await registerClients(app, 'search', { ...cfg, KAFKA_BROKERS: undefined });
+  await app.register(activityEmitterPlugin, { brokers: cfg.KAFKA_BROKERS, clientId: 'search' });
   app.health.add('items-index', async () => {
     if (!(await app.es.indices.existsAlias({ name: cfg.ITEMS_ALIAS }))) throw new Error(`alias ${cfg.ITEMS_ALIAS} is missing`);
   });

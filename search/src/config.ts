@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Type, baseConfig, elasticsearchConfig, portConfig, redisConfig } from '@shop/kit';
+import { Type, baseConfig, elasticsearchConfig, kafkaConfig, portConfig, redisConfig } from '@shop/kit';
 
 export const config = Type.Object({
   ...baseConfig,
@@ -17,4 +17,6 @@ export const config = Type.Object({
   /** The synonym list (see search/README.md); re-read when it changes and on SIGHUP. */
   SYNONYMS_FILE: Type.String({ default: fileURLToPath(new URL('../synonyms.txt', import.meta.url)), minLength: 1 }),
   SYNONYMS_POLL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
+  /** Where `search` activity events go (`user-activity`, the kit's emitter); unset: none are sent (counted as dropped). Not a readiness dependency. */
+  KAFKA_BROKERS: Type.Optional(kafkaConfig.KAFKA_BROKERS),
 });

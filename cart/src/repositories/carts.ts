@@ -37,7 +37,7 @@ export interface StoredCart {
 }
 
 export type PutResult =
-  | { ok: true; version: number; created: boolean }
+  | { ok: true; version: number; created: boolean; /** the line's quantity before (0: new line) */ previousQuantity: number }
   | { ok: false; reason: 'full'; lines: number }
   | { ok: false; reason: 'currency'; currency: string };
 
@@ -76,16 +76,18 @@ line.updatedAt = ARGV[3]
 line.version = version
 redis.call('HSET', key, itemId, cjson.encode(line))
 redis.call('PEXPIRE', key, ARGV[5])
-return {version, existing and 0 or 1}`;
+return {version, existing and 0 or 1, existing and cjson.decode(existing).quantity or 0}`;
 
 // ARGV: itemId, ttl ms
 const REMOVE_LINE = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
-  return {0, tonumber(redis.call('HGET', KEYS[1], '${VERSION_FIELD}') or '0')}
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if not existing then
+  return {0, tonumber(redis.call('HGET', KEYS[1], '${VERSION_FIELD}') or '0'), 0}
 end
+redis.call('HDEL', KEYS[1], ARGV[1])
 local version = redis.call('HINCRBY', KEYS[1], '${VERSION_FIELD}', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return {1, version}`;
+return {1, version, cjson.decode(existing).quantity or 0}`;
 
 // ARGV: up-to version ('' = every line), ttl ms. Answers {version, removed item ids...}.
 const CLEAR = `
@@ -106,8 +108,8 @@ end
 return {version, unpack(removed)}`;
 
 interface ScriptedRedis extends Redis {
-  cartPutLine(key: string, itemId: string, line: string, now: string, maxLines: number, ttlMs: number): Promise<[number, number | string]>;
-  cartRemoveLine(key: string, itemId: string, ttlMs: number): Promise<[number, number]>;
+  cartPutLine(key: string, itemId: string, line: string, now: string, maxLines: number, ttlMs: number): Promise<[number, number | string, number?]>;
+  cartRemoveLine(key: string, itemId: string, ttlMs: number): Promise<[number, number, number?]>;
   cartClear(key: string, upTo: string, ttlMs: number): Promise<[number, ...string[]]>;
 }
 
@@ -146,17 +148,17 @@ export class CartRepository {
   /** Adds or replaces one line, unless the cart is full or holds lines in another currency. */
   async putLine(userId: string, line: LineInput, now = new Date()): Promise<PutResult> {
     const { itemId, ...rest } = line;
-    const [code, detail] = await this.#bounded(this.#redis.cartPutLine(
+    const [code, detail, previous] = await this.#bounded(this.#redis.cartPutLine(
       cartKey(userId), itemId, JSON.stringify(rest), now.toISOString(), this.#options.maxLines, this.#options.ttlMs,
     ));
     if (code === -1) return { ok: false, reason: 'full', lines: Number(detail) };
     if (code === -2) return { ok: false, reason: 'currency', currency: String(detail) };
-    return { ok: true, version: code, created: detail === 1 };
+    return { ok: true, version: code, created: detail === 1, previousQuantity: Number(previous ?? 0) };
   }
 
-  async removeLine(userId: string, itemId: string): Promise<{ removed: boolean; version: number }> {
-    const [removed, version] = await this.#bounded(this.#redis.cartRemoveLine(cartKey(userId), itemId, this.#options.ttlMs));
-    return { removed: removed === 1, version };
+  async removeLine(userId: string, itemId: string): Promise<{ removed: boolean; version: number; quantity: number }> {
+    const [removed, version, quantity] = await this.#bounded(this.#redis.cartRemoveLine(cartKey(userId), itemId, this.#options.ttlMs));
+    return { removed: removed === 1, version, quantity: Number(quantity ?? 0) };
   }
 
   /** Removes every line, or with `upToVersion` only the lines last changed at or before that version. */

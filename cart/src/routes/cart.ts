@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { noContent, problem, problems, requireAuth, unauthorized, type App } from '@shop/kit';
-import type { CartService } from '../services/cart.ts';
+import { activityActor, noContent, problem, problems, requireAuth, unauthorized, type App } from '@shop/kit';
+import type { CartChange, CartService } from '../services/cart.ts';
 import { CartView, ItemParams, QuantityBody } from './schemas.ts';
 
 const tags = ['cart'];
@@ -16,6 +16,13 @@ const owner = (request: FastifyRequest): string => {
 export async function cartRoutes(app: App, { cart }: { cart: CartService }): Promise<void> {
   // People have carts (customers, sellers and admins alike); a service identity does not.
   const shopper = requireAuth('customer', 'seller', 'admin');
+  /** add_to_cart / remove_from_cart activity events of a stored change (best effort: never slows or fails the request). */
+  const track = (request: FastifyRequest) => (change: CartChange) => {
+    app.activity.emit({
+      type: change.delta > 0 ? 'add_to_cart' : 'remove_from_cart', ...activityActor(request), itemId: change.itemId, quantity: Math.min(Math.abs(change.delta), 1_000),
+      ...(change.delta > 0 && change.price ? { value: change.price, currency: change.currency } : {}),
+    });
+  };
 
   app.get('/api/cart', {
     schema: {
@@ -39,7 +46,7 @@ export async function cartRoutes(app: App, { cart }: { cart: CartService }): Pro
       },
     },
     preValidation: shopper,
-  }, async (request) => cart.setQuantity(owner(request), request.params.itemId.toLowerCase(), request.body.quantity, request.id));
+  }, async (request) => cart.setQuantity(owner(request), request.params.itemId.toLowerCase(), request.body.quantity, request.id, track(request)));
 
   app.delete('/api/cart/items/:itemId', {
     schema: {
@@ -47,7 +54,7 @@ export async function cartRoutes(app: App, { cart }: { cart: CartService }): Pro
       params: ItemParams, response: { 200: CartView, 503: storeDown },
     },
     preValidation: shopper,
-  }, async (request) => cart.remove(owner(request), request.params.itemId.toLowerCase(), request.id));
+  }, async (request) => cart.remove(owner(request), request.params.itemId.toLowerCase(), request.id, track(request)));
 
   app.delete('/api/cart', {
     schema: { tags, summary: "Empty the caller's cart", response: { 204: noContent('Emptied'), 503: storeDown } },

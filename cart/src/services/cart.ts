@@ -22,6 +22,9 @@ export interface CartLineView {
 
 export interface CartProblem { itemId: string; kind: ProblemKind; detail: string }
 
+/** A stored change of a line: units added (delta > 0) or taken out (delta < 0); the unit price when known. */
+export interface CartChange { itemId: string; delta: number; price?: string; currency?: string }
+
 export interface CartView {
   items: CartLineView[];
   total: string;
@@ -151,7 +154,11 @@ export class CartService {
    * item (404), one no longer sold or sold out (409), a 101st line (409), another currency (409).
    * A quantity above the stock is kept and reported as out_of_stock: stock moves, a cart is no reservation.
    */
-  async setQuantity(userId: string, itemId: string, quantity: number, requestId?: string): Promise<CartView> {
+  /**
+   * `onChange` hears how many units were added (delta > 0) or taken out (delta < 0), with the unit price, once
+   * the change is stored (the route turns it into add_to_cart / remove_from_cart activity events).
+   */
+  async setQuantity(userId: string, itemId: string, quantity: number, requestId?: string, onChange?: (change: CartChange) => void): Promise<CartView> {
     const lookup = await this.#catalog.item(itemId, requestId);
     if (lookup.kind === 'failed') throw unavailable('the catalog is unavailable, so the item cannot be checked; try again shortly');
     if (lookup.kind === 'gone' || lookup.item.status !== 'active') {
@@ -170,12 +177,14 @@ export class CartService {
         type: problemType('currency-mismatch'),
       });
     }
+    if (quantity !== result.previousQuantity) onChange?.({ itemId, delta: quantity - result.previousQuantity, price: item.price, currency: item.currency });
     return this.view(userId, requestId, new Map([[itemId, lookup]]));
   }
 
   /** Removes a line (nothing to remove is fine: the cart is answered as it is). */
-  async remove(userId: string, itemId: string, requestId?: string): Promise<CartView> {
-    await store(this.#carts.removeLine(userId, itemId));
+  async remove(userId: string, itemId: string, requestId?: string, onChange?: (change: CartChange) => void): Promise<CartView> {
+    const removed = await store(this.#carts.removeLine(userId, itemId));
+    if (removed.removed && removed.quantity > 0) onChange?.({ itemId, delta: -removed.quantity });
     return this.view(userId, requestId);
   }
 

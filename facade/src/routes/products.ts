@@ -1,4 +1,4 @@
-import { Type, problem, withHeaders, type App } from '@shop/kit';
+import { Type, activityActor, problem, withHeaders, type App } from '@shop/kit';
 import type { ProductService } from '../services/products.ts';
 
 const tags = ['products'];
@@ -41,7 +41,10 @@ export async function productRoutes(app: App, { products }: { products: ProductS
       },
     },
   }, async (request, reply) => {
-    const { json, cache } = await products.get(request.params.id.toLowerCase(), request.id);
+    const itemId = request.params.id.toLowerCase();
+    const { json, cache } = await products.get(itemId, request.id);
+    // A page answered is a product view (best effort: never slows or fails the page).
+    app.activity.emit({ type: 'product_view', ...activityActor(request), itemId });
     return reply.header('x-cache', cache).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
   });
 }

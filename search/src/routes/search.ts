@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { type App, HttpProblem, Type, problems } from '@shop/kit';
+import { createHash, randomUUID } from 'node:crypto';
+import { normalizeQuery } from '@shop/contracts';
+import { type App, HttpProblem, Type, activityActor, problems } from '@shop/kit';
 import { SORTS, type SearchParams } from '../query.ts';
 import type { PopularQueries } from '../services/popular.ts';
 import type { SearchResult, SearchService } from '../services/search.ts';
@@ -52,6 +53,7 @@ const Result = Type.Object({
   }, { description: 'present when nothing matched the query as typed and a fallback answered instead' })),
   cached: Type.Boolean(),
   tookMs: Type.Integer(),
+  queryId: Type.String({ format: 'uuid', description: 'this search\'s id: clients send it back with search_click events (POST /api/activity)' }),
 });
 
 const SuggestQuery = Type.Object({ q: Type.String({ maxLength: MAX_SUGGEST_LENGTH }) }, { additionalProperties: false });
@@ -110,7 +112,10 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
       const asked = (value.correction?.query ?? params.q).toLowerCase();
       options.popular.record(words(asked).join(' ')).catch((err: Error) => request.log.debug({ err }, 'popular query not recorded'));
     }
-    return { ...value, cached: hit, tookMs: Math.round(performance.now() - started) };
+    // Every answered search is a `search` activity event (best effort: never slows or fails this answer).
+    const queryId = randomUUID();
+    app.activity.emit({ type: 'search', ...activityActor(request), queryId, query: normalizeQuery(params.q ?? ''), results: value.total });
+    return { ...value, cached: hit, tookMs: Math.round(performance.now() - started), queryId };
   });
 
   app.get('/api/search/suggest', {
