@@ -56,10 +56,15 @@ export async function mergedOpenApi(services: Upstream[], limits = { body: 1_048
       const res = await fetch(new URL('/openapi.json', s.url), { signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) throw new Error(`${s.name} answered ${res.status}`);
       const doc = (await res.json()) as OpenApiDoc;
+      // Only the methods the proxy routes to this service (two services may share a path: loms's POST
+      // /api/orders, the orders service's GET); their operations go into one path item.
+      const owned = s.methods?.map((m) => m.toLowerCase());
       for (const [path, item] of Object.entries(doc.paths ?? {})) {
         if (!s.prefixes.some((p) => path === p || path.startsWith(`${p}/`))) continue;
-        addProxyResponses(path, item as Record<string, unknown>, limits);
-        paths[path] = item;
+        const own = Object.fromEntries(Object.entries(item as Record<string, unknown>).filter(([key]) => !owned || !METHODS.has(key) || owned.includes(key)));
+        if (!Object.keys(own).some((key) => METHODS.has(key))) continue;
+        addProxyResponses(path, own, limits);
+        paths[path] = { ...(paths[path] as Record<string, unknown> | undefined), ...own };
       }
       Object.assign(schemas, doc.components?.schemas ?? {});
     } catch {
