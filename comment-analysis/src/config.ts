@@ -1,0 +1,22 @@
+import { Type, type Static, baseConfig, elasticsearchConfig, kafkaConfig, portConfig, postgresConfig, urlConfig } from '@shop/kit';
+
+export const config = Type.Object({
+  ...baseConfig,
+  PORT: portConfig(8092),
+  ...postgresConfig,
+  ...kafkaConfig,
+  ...elasticsearchConfig,
+  /** The sso's base URL: access tokens (the admin route) are verified against its `/.well-known/jwks.json`. */
+  SSO_URL: urlConfig(),
+  /** Index (or alias) whose analyzer gives the stems: the items index, so search and review analysis read words alike. */
+  ANALYSIS_INDEX: Type.String({ default: 'items', minLength: 1, maxLength: 255 }),
+  ANALYSIS_ANALYZER: Type.String({ default: 'shop_text', minLength: 1, maxLength: 100 }),
+  /** Consumer group of `comment-events` (tests run their own beside the running service). */
+  COMMENT_EVENTS_GROUP: Type.String({ default: 'comment-analysis', minLength: 1, maxLength: 100 }),
+  /** Where a review's text is read when its event carries none (events produced before the text was added to the contract). */
+  ITEM_CRUD_URL: urlConfig(),
+  /** Time limit of one call to item-crud. */
+  ITEM_CRUD_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 50, maximum: 60_000 }),
+});
+
+export type CommentAnalysisConfig = Static<typeof config>;
