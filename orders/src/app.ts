@@ -51,7 +51,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
     },
     onEvent: async (event: { data: { orderUid: string } }) => {
       statusEvents.inc();
-      await orders.forget(event.data.orderUid);
+      await orders.refresh([event.data.orderUid]).catch((err: unknown) => cacheLog.warn({ err }, 'changed order not re-cached'));
     },
   };
   const consumers = [ordersConsumer(deps), orderEventsConsumer(deps)];

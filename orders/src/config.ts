@@ -22,8 +22,8 @@ export const config = Type.Object({
   INGEST_RETRY_MAX_MS: Type.Integer({ default: 5_000, minimum: 10 }),
   /** Order documents in the Redis cache at most (least recently used ones are evicted); 0: no cache. */
   CACHE_MAX_ENTRIES: Type.Integer({ default: 10_000, minimum: 0, maximum: 10_000_000 }),
-  /** A cached order expires after this many seconds even if it is still read. */
-  CACHE_TTL_SECONDS: Type.Integer({ default: 24 * 3600, minimum: 1 }),
+  /** A cached order expires after this many seconds even if it is still read (bounds staleness when Redis failed during a status change). */
+  CACHE_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
   /** The most recent orders put into the cache at start, before the service reports ready. */
   CACHE_WARM_COUNT: Type.Integer({ default: 1_000, minimum: 0, maximum: 1_000_000 }),
   /** A Redis command slower than this counts as failed (the order is read from PostgreSQL). */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import type { OrderDocument } from '../src/services/validation.ts';
 import {
-  closeProducer, createTestTopics, dropTestTopics, generator, isolation, kafka, newAdmin, newUser, send, startOrders, suffix, waitFor,
+  closeProducer, createTestTopics, dropTestTopics, eventMessage, generator, isolation, kafka, newAdmin, newUser, orderEvent, send, startOrders, suffix, waitFor,
   type OrdersApp, type User,
 } from './helpers.ts';
 
@@ -98,6 +98,25 @@ describe('orders: reads', () => {
     const res = await get(app, `/api/orders/${uid}`, alice);
     assert.equal(res.headers['x-cache'], 'hit');
     assert.deepEqual(res.json(), JSON.parse((await app.repo.find(uid))!.json));
+  });
+
+  it('re-caches an order whose status changed; a read that began before a write never puts the older answer back', async () => {
+    const doc = aliceOrders[3]!;
+    assert.equal((await get(app, `/api/orders/${doc.order_uid}`, alice)).headers['x-cache'], 'hit');
+    await send(env.ORDER_EVENTS_TOPIC!, [eventMessage(orderEvent('order.placed', { orderUid: doc.order_uid, customerId: alice.id }, 1))]);
+    const res = await waitFor('the new status served', async () => {
+      const r = await get(app, `/api/orders/${doc.order_uid}`, alice);
+      return r.json().status === 'placed' ? r : undefined;
+    });
+    assert.equal(res.headers['x-cache'], 'hit');
+    // A miss's fill (not fresh) does not replace a cached answer; a write's fill (fresh) does.
+    const stale = { customerId: alice.id, json: JSON.stringify({ ...res.json(), status: null, history: [] }) };
+    assert.equal(await app.cache.put([{ orderUid: doc.order_uid, order: stale }]), true);
+    assert.equal((await get(app, `/api/orders/${doc.order_uid}`, alice)).json().status, 'placed');
+    await app.cache.put([{ orderUid: doc.order_uid, order: stale }], true);
+    assert.equal((await get(app, `/api/orders/${doc.order_uid}`, alice)).json().status, null);
+    await app.orders.refresh([doc.order_uid]);
+    assert.equal((await get(app, `/api/orders/${doc.order_uid}`, alice)).json().status, 'placed');
   });
 
   it('keeps at most CACHE_MAX_ENTRIES orders, evicting the least recently used; a miss fills it', async () => {

@@ -12,13 +12,15 @@ const keyOf = (orderUid: string) => `orders:doc:${orderUid}`;
 /**
  * KEYS[1] the index, KEYS[2..] the order keys (the key prefix is applied to KEYS by ioredis and the index
  * members are those full names, so eviction deletes the right keys); ARGV[1] now (ms), ARGV[2] max entries,
- * ARGV[3] TTL (s), ARGV[4..] the values.
+ * ARGV[3] TTL (s), ARGV[4] 'nx' (only orders not cached yet) or 'set', ARGV[5..] the values.
  */
 const PUT_SCRIPT = `
-local now, max, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, max, ttl, nx = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == 'nx'
 for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[i + 2], 'EX', ttl)
-  redis.call('ZADD', KEYS[1], now, KEYS[i])
+  if not nx or redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('SET', KEYS[i], ARGV[i + 3], 'EX', ttl)
+    redis.call('ZADD', KEYS[1], now, KEYS[i])
+  end
 end
 local over = redis.call('ZCARD', KEYS[1]) - max
 if over > 0 then
@@ -97,13 +99,18 @@ export class OrderCache {
     }
   }
 
-  /** Caches orders (fill on write, on a miss, at warm-up); false when the cache failed (nothing else happens). */
-  async put(orders: { orderUid: string; order: StoredOrder }[]): Promise<boolean> {
+  /**
+   * Caches orders; false when the cache failed (nothing else happens). `fresh`: read after the last write to them
+   * (fill on write, after a status change), so they replace what is cached; otherwise (fill on a miss, warm-up)
+   * they are cached only where nothing is: a read that began before a write must not put back the older answer
+   * the write's own fill already replaced.
+   */
+  async put(orders: { orderUid: string; order: StoredOrder }[], fresh = false): Promise<boolean> {
     if (!this.enabled || orders.length === 0) return true;
     try {
       const keys = orders.map((o) => keyOf(o.orderUid));
       const values = orders.map((o) => `${o.order.customerId}\n${o.order.json}`);
-      const evicted = await this.#timed(this.#redis.ordersPut(1 + keys.length, INDEX_KEY, ...keys, Date.now(), this.#o.maxEntries, this.#o.ttlSeconds, ...values));
+      const evicted = await this.#timed(this.#redis.ordersPut(1 + keys.length, INDEX_KEY, ...keys, Date.now(), this.#o.maxEntries, this.#o.ttlSeconds, fresh ? 'set' : 'nx', ...values));
       if (evicted > 0) this.#o.onEvicted?.(evicted);
       return true;
     } catch (err) {

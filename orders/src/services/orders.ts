@@ -53,15 +53,14 @@ export class OrderService {
     return cached;
   }
 
-  /** After a committed write: cache these orders as stored now. */
+  /**
+   * After a committed write (new orders, a status change): cache these orders as they are now, replacing what
+   * is cached. If that fails the cached answer is dropped (and if Redis is down altogether, CACHE_TTL_SECONDS
+   * bounds how long an older status can be served).
+   */
   async refresh(orderUids: string[]): Promise<void> {
     if (!this.#cache.enabled || orderUids.length === 0) return;
     const orders = await this.#repo.findMany(orderUids);
-    await this.#cache.put(orders.map((order) => ({ orderUid: order.orderUid, order })));
-  }
-
-  /** An order's status changed: its cached answer goes. */
-  async forget(orderUid: string): Promise<void> {
-    await this.#cache.drop([orderUid]);
+    if (!(await this.#cache.put(orders.map((order) => ({ orderUid: order.orderUid, order })), true))) await this.#cache.drop(orderUids);
   }
 }
