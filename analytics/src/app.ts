@@ -2,10 +2,13 @@ import { ITEM_EVENTS_TOPIC, JWKS_PATH, ORDER_EVENTS_TOPIC, USER_ACTIVITY_DLQ_TOP
 import { OutboxWriter, authPlugin, consumerMetrics, createService, outboxRelayPlugin, registerClients } from '@shop/kit';
 import { config } from './config.ts';
 import { ActivityRepository } from './repositories/activity.ts';
+import { ReportRepository } from './repositories/reports.ts';
 import { activityRoutes } from './routes/activity.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 import { REJECT_REASONS } from './services/collector.ts';
 import { CollectorService } from './services/collector-service.ts';
 import { activityConsumer, sourceConsumers } from './services/consumers.ts';
+import { ReportService } from './services/reports.ts';
 
 export const ANALYTICS_OUTBOX = { table: 'outbox', lockKey: 'analytics:outbox-relay' } as const;
 
@@ -59,5 +62,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   });
 
   await app.register(activityRoutes, { collector });
-  return { ...service, repo, consumers, collector };
+  const reports = new ReportService(new ReportRepository(app.pg));
+  await app.register(analyticsRoutes, { reports });
+  return { ...service, repo, consumers, collector, reports };
 }

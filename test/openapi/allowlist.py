@@ -75,6 +75,33 @@ RULES = [
 ]
 
 
+def _period_broken(case):
+    """The analytics routes' period: from before to, at most 366 days (defaults: to = now, from = to − 7 or 30 days)."""
+    import datetime
+    query = case.query or {}
+    if "from" not in query and "to" not in query:
+        return False
+
+    def parse(value):
+        text = str(value).replace("Z", "+00:00").replace("z", "+00:00")
+        text = text.replace(":60", ":59")
+        return datetime.datetime.fromisoformat(text)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    to = parse(query["to"]) if "to" in query else now
+    default_days = 30 if case.path in ("/api/analytics/sales", "/api/analytics/users") else 7
+    start = parse(query["from"]) if "from" in query else to - datetime.timedelta(days=default_days)
+    if start.tzinfo is None or to.tzinfo is None:
+        return False
+    return start >= to or (to - start) > datetime.timedelta(days=366)
+
+
+RULES += [
+    ("GET", path, "the period: from before to, at most 366 days long (a relation between two fields)", _period_broken)
+    for path in ("/api/analytics/overview", "/api/analytics/products/top", "/api/analytics/search/queries",
+                 "/api/analytics/sales", "/api/analytics/users", "/api/analytics/sellers/me")
+]
+
+
 def _positive(case):
     meta = getattr(case, "meta", None)
     generation = getattr(meta, "generation", None)

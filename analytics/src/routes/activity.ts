@@ -21,8 +21,8 @@ export async function activityRoutes(app: App, { collector }: { collector: Colle
       tags: ['activity'],
       summary: 'Collect client events (search_click, page_view), batched; also as text/plain for navigator.sendBeacon',
       description: 'Token optional (it gives the events their userId). Each event is accepted or rejected on its own; '
-        + 'events older than 24 h or from the future are rejected with a reason. The client\'s IP address is never stored.',
-      consumes: ['application/json', 'text/plain'],
+        + 'events older than 24 h or from the future are rejected with a reason. The client\'s IP address is never stored. '
+        + 'The same JSON is also taken as text/plain (what navigator.sendBeacon sends for a string).',
       headers: CollectHeaders,
       body: CollectBody,
       response: { 202: CollectAnswer },
