@@ -8,6 +8,7 @@ import { registerForwarding } from './forward.ts';
 import { registerHealthAggregate } from './health.ts';
 import { RateLimiter, rateLimitHook } from './rate-limit.ts';
 import { securityHeaders } from './security-headers.ts';
+import { SharedPathMethods } from './shared-paths.ts';
 import { upstreams } from './upstreams.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
@@ -40,6 +41,12 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   }));
 
   const services = upstreams(cfg);
+  // 405 + Allow on the prefixes services share by method (a method routed to a service that does not know the path).
+  const shared = new SharedPathMethods(services);
+  app.addHook('onRequest', shared.hook());
+  app.addHook('onReady', async () => {
+    void shared.load().catch((err: unknown) => app.log.warn({ err }, 'shared-path methods not loaded yet'));
+  });
   await registerForwarding(app, services, { timeoutMs: cfg.UPSTREAM_TIMEOUT_MS, staticHeaders: security });
   registerHealthAggregate(app, services);
   await registerDocs(app, services, { body: cfg.BODY_LIMIT_BYTES, upload: cfg.UPLOAD_BODY_LIMIT_BYTES });
