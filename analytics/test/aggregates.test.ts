@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
 import {
-  ITEM_EVENTS_TOPIC, ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC,
-  encodeItemEvent, encodeOrderEvent, encodeUserEvent, type ActivityEvent, type OrderEvent,
+  ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC,
+  encodeOrderEvent, type ActivityEvent, type OrderEvent,
 } from '@shop/contracts';
+import { createItem, newSeller, patchItem } from '../../facade/test/helpers.ts';
 import { purchasesOf } from '../src/repositories/activity.ts';
-import { activity, anonId, closeProducer, db, itemTotals, kafka, queryTotals, readTopic, sendActivity, sendRaw, sleep, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
+import { activity, anonId, closeProducer, db, newUser, itemTotals, kafka, queryTotals, readTopic, sendActivity, sendRaw, sleep, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
 
 let svc: AnalyticsApp;
 let admin: Admin;
@@ -115,24 +116,24 @@ describe('aggregates', () => {
   });
 
   it('registrations from user-events, once; the item dimension from item-events, latest version', async () => {
-    const userId = randomUUID();
-    const ev = { id: randomUUID(), type: 'user.registered' as const, version: 1, occurredAt: new Date().toISOString(), source: 'sso', data: { id: userId, role: 'customer' as const, createdAt: new Date().toISOString() } };
-    await sendRaw(USER_EVENTS_TOPIC, userId, encodeUserEvent(ev));
-    await sendRaw(USER_EVENTS_TOPIC, userId, encodeUserEvent(ev));
-    await waitFor('registered', async () => (await pool.query(`SELECT 1 FROM events WHERE type = 'registration' AND user_id = $1`, [userId])).rowCount === 1, 30_000, 100);
+    // A real registration (the sso's outbox puts user.registered on user-events), then the same message again.
+    const user = await newUser();
+    await waitFor('registered', async () => (await pool.query(`SELECT 1 FROM events WHERE type = 'registration' AND user_id = $1`, [user.id])).rowCount === 1, 30_000, 100);
+    const [message] = (await readTopic(admin, USER_EVENTS_TOPIC, (read) => read.some((r) => r.message.key?.toString() === user.id), 30_000))
+      .filter((r) => r.message.key?.toString() === user.id);
+    await sendRaw(USER_EVENTS_TOPIC, user.id, message!.message.value);
+    await sleep(1_500);
+    assert.equal((await pool.query(`SELECT count(*)::int AS n FROM events WHERE type = 'registration' AND user_id = $1`, [user.id])).rows[0].n, 1);
 
-    const itemId = randomUUID();
-    const sellerId = randomUUID();
-    const snapshot = (version: number, name: string) => ({
-      id: randomUUID(), type: version === 1 ? 'item.created' as const : 'item.updated' as const, version, occurredAt: new Date().toISOString(), source: 'item-crud',
-      data: { id: itemId, article: 1, sellerId, name, description: '', brand: 'B', category: 'kettles', price: '10.00', currency: 'RUB', stock: 1, attributes: {}, images: [], status: 'active' as const, version, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() },
-    });
-    await sendRaw(ITEM_EVENTS_TOPIC, itemId, encodeItemEvent(snapshot(2, 'New name')));
-    await sendRaw(ITEM_EVENTS_TOPIC, itemId, encodeItemEvent(snapshot(1, 'Old name')));
-    await waitFor('the item', async () => (await pool.query('SELECT 1 FROM items WHERE item_id = $1', [itemId])).rowCount === 1, 30_000, 100);
-    await sleep(1_000);
-    const { rows } = await pool.query('SELECT name, category, seller_id, version FROM items WHERE item_id = $1', [itemId]);
-    assert.deepEqual(rows[0], { name: 'New name', category: 'kettles', seller_id: sellerId, version: 2 });
+    // The item dimension from item-crud's own events (a real item: the catalog's consumers see only real items).
+    const seller = await newSeller('analytics-seller');
+    const item = await createItem(seller, { name: 'Analytics kettle v1', category: 'smartphones' });
+    await patchItem(seller, item, { name: 'Analytics kettle v2' });
+    const row = await waitFor('the item at version 2', async () => {
+      const { rows } = await pool.query('SELECT name, category, seller_id, version FROM items WHERE item_id = $1 AND version >= 2', [item.id]);
+      return rows[0];
+    }, 30_000, 100);
+    assert.deepEqual(row, { name: 'Analytics kettle v2', category: 'smartphones', seller_id: seller.id, version: 2 });
   });
 
   it('a second consumer group re-reading user-activity from the beginning changes nothing', async () => {

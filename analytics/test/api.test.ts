@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
-  ITEM_EVENTS_TOPIC, ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, USER_EVENTS_TOPIC, encodeItemEvent, encodeOrderEvent, encodeUserEvent, type ActivityEvent, type OrderEvent,
+  ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, USER_EVENTS_TOPIC, encodeOrderEvent, encodeUserEvent, type ActivityEvent, type OrderEvent,
 } from '@shop/contracts';
+import { createItem, newSeller } from '../../facade/test/helpers.ts';
 import { newAdmin, newUser } from '../../item-crud/test/helpers.ts';
 import { purchasesOf } from '../src/repositories/activity.ts';
 import { activity, closeProducer, db, deleteGroups, sendActivity, sendRaw, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
@@ -22,8 +23,8 @@ let adminAuth: { authorization: string };
 let customerAuth: { authorization: string };
 const sellers: { id: string; auth: { authorization: string } }[] = [];
 const pool = db();
-const itemA = randomUUID();
-const itemB = randomUUID();
+let itemA: string;
+let itemB: string;
 const customer = randomUUID();
 const q1 = `kettle ${randomUUID().slice(0, 6)}`;
 const q2 = `zzz ${randomUUID().slice(0, 6)}`;
@@ -38,21 +39,15 @@ function paid(ms: number, lines: { itemId: string; quantity: number; price: stri
   };
 }
 
-function itemEvent(itemId: string, sellerId: string, category: string, name: string) {
-  return {
-    id: randomUUID(), type: 'item.created' as const, version: 1, occurredAt: at(H), source: 'item-crud',
-    data: { id: itemId, article: 1, sellerId, name, description: '', brand: 'B', category, price: '100.00', currency: 'RUB', stock: 1, attributes: {}, images: [], status: 'active' as const, version: 1, createdAt: at(H), updatedAt: at(H) },
-  };
-}
-
 before(async () => {
   svc = await startAnalytics();
-  const [admin, c, s1, s2] = await Promise.all([newAdmin(), newUser('customer'), newUser('seller'), newUser('seller')]);
+  const [admin, c, s1, s2] = await Promise.all([newAdmin(), newUser('customer'), newSeller('analytics-s1'), newSeller('analytics-s2')]);
   adminAuth = admin.auth;
   customerAuth = c.auth;
   sellers.push({ id: s1.id, auth: s1.auth }, { id: s2.id, auth: s2.auth });
-  await sendRaw(ITEM_EVENTS_TOPIC, itemA, encodeItemEvent(itemEvent(itemA, s1.id, 'kettles', 'Kettle A')));
-  await sendRaw(ITEM_EVENTS_TOPIC, itemB, encodeItemEvent(itemEvent(itemB, s2.id, 'irons', 'Iron B')));
+  // Real items (item-crud's events fill the item dimension): A of seller 1 in laptops, B of seller 2 in smartphones.
+  itemA = (await createItem(s1, { name: 'Kettle A', category: 'laptops' })).id;
+  itemB = (await createItem(s2, { name: 'Iron B', category: 'smartphones' })).id;
 
   const u = { userId: customer, anonymousId: `user:${customer}` };
   const s1q = activity('search', { ...u, queryId: randomUUID(), query: q1, results: 5, occurredAt: at(H + 60_000) });
@@ -112,9 +107,9 @@ describe('analytics API', () => {
     assert.deepEqual(views.items.map((i: { itemId: string; views: number; name: string }) => [i.itemId, i.views, i.name]), [[itemA, 3, 'Kettle A'], [itemB, 1, 'Iron B']]);
     const revenue = (await get(`/api/analytics/products/top?${period}&metric=revenue`)).body;
     assert.deepEqual(revenue.items.map((i: { itemId: string; revenue: string; purchases: number }) => [i.itemId, i.revenue, i.purchases]), [[itemA, '100.00', 1]]);
-    const carts = (await get(`/api/analytics/products/top?${period}&metric=carts&category=irons`)).body;
+    const carts = (await get(`/api/analytics/products/top?${period}&metric=carts&category=smartphones`)).body;
     assert.deepEqual(carts.items, []);
-    const irons = (await get(`/api/analytics/products/top?${period}&category=irons`)).body;
+    const irons = (await get(`/api/analytics/products/top?${period}&category=smartphones`)).body;
     assert.deepEqual(irons.items.map((i: { itemId: string }) => i.itemId), [itemB]);
   });
 
