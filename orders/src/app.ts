@@ -7,6 +7,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { OrderCache } from './services/cache.ts';
 import { orderEventsConsumer, ordersConsumer } from './services/consumers.ts';
 import { OrderService } from './services/orders.ts';
+import { REASONS } from './services/validation.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'orders', config, env });
@@ -35,7 +36,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
 
   const metrics = consumerMetrics(app.metrics, 'orders');
   const dlq = metrics.dlq;
-  for (const reason of ['empty', 'invalid-json', 'schema', 'inconsistent', 'implausible-date', 'conflict']) dlq.inc({ reason, group: cfg.ORDERS_GROUP }, 0);
+  for (const reason of REASONS) dlq.inc({ reason, group: cfg.ORDERS_GROUP }, 0);
   const consumerLog = app.log.child({ component: 'consumer' });
   const deps = {
     kafka: app.kafka, repo, log: consumerLog, metrics, batchSize: cfg.INGEST_BATCH_SIZE,

@@ -78,6 +78,20 @@ describe('orders: ingest', () => {
     }
   });
 
+  it('dead-letters what PostgreSQL could not hold (NUL, 32-bit overflow) as unstorable instead of holding up the partition', async () => {
+    const gen = generator({ uidPrefix: `${prefix}u` });
+    const nul = gen.order(1);
+    nul.delivery.name = 'Ivan\u0000Petrov';
+    const big = { ...gen.order(1), order_uid: nul.order_uid, sm_id: 2 ** 31 };
+    const next = { ...gen.order(1), order_uid: nul.order_uid };
+    await send(env.ORDERS_TOPIC!, [nul, big, next].map((d) => ({ key: nul.order_uid, value: Buffer.from(JSON.stringify(d)) })));
+    const order = await stored(nul.order_uid);
+    assert.equal(JSON.parse(order.json).delivery.name, next.delivery.name);
+    const dead = await readTopic(admin, env.ORDERS_DLQ_TOPIC!, (read) => read.filter((r) => r.message.key?.toString() === nul.order_uid).length >= 2);
+    const reasons = dead.filter((r) => r.message.key?.toString() === nul.order_uid).map((r) => r.header('x-dlq-reason')!.split(':')[0]);
+    assert.deepEqual(reasons, ['unstorable', 'unstorable']);
+  });
+
   it('acknowledges a redelivery without change; a conflicting document goes to the DLQ as a conflict and the stored order stays', async () => {
     const gen = generator({ uidPrefix: `${prefix}d` });
     const doc = gen.order(2);

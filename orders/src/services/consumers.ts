@@ -7,10 +7,10 @@
 //   status follows the highest version). The notifier dead-letters that topic's refusals already, so this
 //   group only skips and counts them.
 import { decodeOrderEvent, type OrderEvent } from '@shop/contracts';
-import { ConsumerRunner, exponentialBackoff, type ConsumerLog, type ConsumerMetrics, type DeadLetter } from '@shop/kit';
+import { ConsumerRunner, exponentialBackoff, type ConsumerLog, type ConsumerMetrics, type DeadLetter, type Decoded } from '@shop/kit';
 import type { Kafka } from 'kafkajs';
 import type { Incoming, OrderRepository, Outcome } from '../repositories/orders.ts';
-import { contentHash, decodeOrder, refusal, type OrderDocument } from './validation.ts';
+import { contentHash, decodeOrder, isDataError, refusal, type OrderDocument } from './validation.ts';
 
 export interface ConsumerDeps {
   kafka: Kafka;
@@ -45,9 +45,10 @@ export function ordersConsumer(deps: ConsumerDeps): ConsumerRunner<OrderDocument
           sources.push(m);
         }
       }
-      const outcomes = valid.length ? await deps.repo.storeBatch(valid) : [];
+      const outcomes = valid.length ? await store(deps, valid, sources, deadLetters) : [];
       const counts: Record<Outcome, number> = { stored: 0, duplicate: 0, conflict: 0 };
       outcomes.forEach((outcome, i) => {
+        if (outcome === 'unstorable') return;
         counts[outcome]++;
         if (outcome === 'conflict') {
           deadLetters.push({ message: sources[i]!.message, reason: 'conflict', detail: `order ${valid[i]!.doc.order_uid} is stored with other content; the stored order stays` });
@@ -62,6 +63,31 @@ export function ordersConsumer(deps: ConsumerDeps): ConsumerRunner<OrderDocument
     },
     metrics: deps.metrics, log: deps.log,
   });
+}
+
+/**
+ * The batch in one transaction; when PostgreSQL refuses the data itself (a document the checks let through but
+ * a column or constraint does not), each document alone, and the ones refused again are dead-lettered as
+ * `unstorable` instead of holding up the partition forever. Any other failure throws: the chunk is retried.
+ */
+export async function store(deps: Pick<ConsumerDeps, 'repo' | 'log'>, valid: Incoming[], sources: Decoded<OrderDocument>[], deadLetters: DeadLetter[]): Promise<(Outcome | 'unstorable')[]> {
+  try {
+    return await deps.repo.storeBatch(valid);
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    deps.log.warn({ err, count: valid.length }, 'PostgreSQL refused a batch\'s data; storing its documents one by one');
+  }
+  const outcomes: (Outcome | 'unstorable')[] = [];
+  for (const [i, entry] of valid.entries()) {
+    try {
+      outcomes.push((await deps.repo.storeBatch([entry]))[0]!);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      outcomes.push('unstorable');
+      deadLetters.push({ message: sources[i]!.message, reason: 'unstorable', detail: `PostgreSQL refused it: ${(err as Error).message}` });
+    }
+  }
+  return outcomes;
 }
 
 export function orderEventsConsumer(deps: ConsumerDeps): ConsumerRunner<OrderEvent> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OrderGenerator } from './generator.ts';
-import { canonicalJson, contentHash, dateProblems, decodeOrder, refusal } from './validation.ts';
+import { canonicalJson, contentHash, dateProblems, decodeOrder, refusal, storageProblems } from './validation.ts';
 
 const NOW = Date.parse('2026-12-02T08:00:00Z');
 const doc = () => new OrderGenerator({ count: 0, seed: 1, now: NOW }).order(2);
@@ -53,5 +53,16 @@ describe('order validation', () => {
     assert.equal(contentHash(reordered), contentHash(d));
     assert.notEqual(contentHash({ ...d, delivery: { ...d.delivery, city: 'Тверь' } }), contentHash(d));
     assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 'x' }] }), '{"a":[{"c":"x","d":2}],"b":1}');
+  });
+
+  it('refuses what PostgreSQL cannot hold as unstorable: NUL, lone surrogates, 32-bit fields out of range, a long date', () => {
+    const d = doc();
+    assert.deepEqual(storageProblems(d), []);
+    assert.equal(refusal({ ...d, delivery: { ...d.delivery, name: 'Ivan\u0000' } }, NOW)?.reason, 'unstorable');
+    assert.equal(refusal({ ...d, delivery: { ...d.delivery, city: 'Tver\ud800' } }, NOW)?.reason, 'unstorable');
+    assert.equal(refusal({ ...d, sm_id: 2 ** 31 }, NOW)?.reason, 'unstorable');
+    assert.equal(refusal({ ...d, items: d.items.map((i) => ({ ...i, status: -(2 ** 31) - 1 })) }, NOW)?.reason, 'unstorable');
+    assert.equal(refusal({ ...d, date_created: '2026-12-02T07:00:00.123456789012345678901234567Z' }, NOW)?.reason, 'unstorable');
+    assert.equal(refusal({ ...d, delivery: { ...d.delivery, name: 'Иван 😀' } }, NOW), undefined);
   });
 });

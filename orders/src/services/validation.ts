@@ -11,7 +11,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 export type { Doc as OrderDocument };
 
 /** Refusal labels (besides the kit's `empty`, `invalid-json`, `schema` and `decode-error` at decode time). */
-export const REASONS = ['empty', 'invalid-json', 'schema', 'inconsistent', 'implausible-date', 'conflict'] as const;
+export const REASONS = ['empty', 'invalid-json', 'schema', 'inconsistent', 'implausible-date', 'unstorable', 'conflict'] as const;
 
 /** The earliest date an order may carry (a marketplace order before this is a broken clock or a bad field). */
 export const EARLIEST = Date.UTC(2000, 0, 1);
@@ -45,14 +45,49 @@ export function dateProblems(doc: Doc, now = Date.now()): string[] {
   return problems;
 }
 
+const INT4 = 2 ** 31 - 1;
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+const UNSTORABLE_TEXT = /\u0000|\p{Cs}/u;
+
+/**
+ * What the contract allows but PostgreSQL cannot hold (the document would fail its transaction every time and
+ * hold up the partition): NUL characters and lone surrogates in text, 4-byte integer fields out of range, a
+ * date_created longer than its column. Empty when storable.
+ */
+export function storageProblems(doc: Doc): string[] {
+  const problems: string[] = [];
+  const visit = (value: unknown, pointer: string): void => {
+    if (typeof value === 'string') {
+      if (UNSTORABLE_TEXT.test(value)) problems.push(`${pointer}: text with a NUL character or a lone surrogate`);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) visit(child, `${pointer}/${key}`);
+    }
+  };
+  visit(doc, '');
+  if (Math.abs(doc.sm_id) > INT4) problems.push(`/sm_id: ${doc.sm_id} is out of the 32-bit range`);
+  doc.items.forEach((item, i) => {
+    if (Math.abs(item.status) > INT4) problems.push(`/items/${i}/status: ${item.status} is out of the 32-bit range`);
+  });
+  if (doc.date_created.length > 40) problems.push('/date_created: longer than 40 characters');
+  return problems;
+}
+
 /** The rules beyond the schema: undefined when the document may be stored, else why not. */
 export function refusal(doc: Doc, now = Date.now()): Rejection | undefined {
   const inconsistent = orderDocumentProblems(doc);
   if (inconsistent.length) return { reason: 'inconsistent', detail: inconsistent.slice(0, 10).join('; ') };
   const dates = dateProblems(doc, now);
   if (dates.length) return { reason: 'implausible-date', detail: dates.join('; ') };
+  const unstorable = storageProblems(doc);
+  if (unstorable.length) return { reason: 'unstorable', detail: unstorable.slice(0, 10).join('; ') };
   return undefined;
 }
+
+/**
+ * A PostgreSQL refusal of the data itself (SQLSTATE class 22 data exception, 23 integrity constraint): the same
+ * document fails again on every try. Anything else (connection lost, server shutting down) may pass on a retry.
+ */
+export const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''));
 
 /** JSON with the keys of every object sorted: the same document always has the same text. */
 export function canonicalJson(value: unknown): string {
