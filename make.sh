@@ -6,8 +6,8 @@ cd "$REPO"
 
 SERVICES=(sso item-crud item-etl search facade cart notifier loms orders analytics proxy)
 declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089 [loms]=8087 [orders]=8088 [analytics]=8090)
-COMPONENTS=(postgres redis kafka elasticsearch minio mailpit prometheus)
-declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [mailpit]=$MAILPIT_SMTP_PORT [prometheus]=$PROMETHEUS_PORT)
+COMPONENTS=(postgres redis kafka elasticsearch minio mailpit jaeger prometheus logship)
+declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [mailpit]=$MAILPIT_SMTP_PORT [jaeger]=$JAEGER_OTLP_HTTP_PORT [prometheus]=$PROMETHEUS_PORT)
 : "${READY_TIMEOUT:=120}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -146,6 +146,8 @@ cmd_up() {
   MinIO console    http://127.0.0.1:$MINIO_CONSOLE_PORT   (user $MINIO_ROOT_USER; password from MINIO_ROOT_PASSWORD)
   Prometheus       $PROMETHEUS_URL
   Mailpit          $MAILPIT_URL   (the notifier's e-mails; SMTP $SMTP_URL)
+  Logs             $ELASTICSEARCH_URL/logs-shop-*/_search   (every service's log lines, by traceId; Kibana in compose)
+  Jaeger           $JAEGER_URL/api/traces?service=proxy   (traces: query API; OTLP in at $OTEL_EXPORTER_OTLP_ENDPOINT; full UI in compose)
   logs             ./make.sh logs <name>      status: ./make.sh status      stop: ./make.sh down
 TXT
 }
@@ -157,7 +159,9 @@ cmd_down() {
 
 cmd_status() {
   local c s
-  for c in "${COMPONENTS[@]}"; do port_status "$c" "${COMPONENT_PORTS[$c]}"; done
+  for c in "${COMPONENTS[@]}"; do
+    if [[ -n "${COMPONENT_PORTS[$c]:-}" ]]; then port_status "$c" "${COMPONENT_PORTS[$c]}"; else "$INFRA_DIR/$c.sh" status || true; fi
+  done
   for s in "${SERVICES[@]}"; do
     local state=down
     curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${PORTS[$s]}/health/live" 2>/dev/null && state=up

@@ -6,9 +6,11 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-COMPONENTS=(postgres redis kafka elasticsearch minio mailpit prometheus)
+COMPONENTS=(postgres redis kafka elasticsearch minio mailpit jaeger prometheus logship)
 SLOW=(elasticsearch kafka)
-QUICK=(postgres redis minio mailpit prometheus)
+QUICK=(postgres redis minio mailpit jaeger prometheus)
+# Started once the others are ready (the log shipper installs its index template in Elasticsearch).
+LATE=(logship)
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -25,7 +27,7 @@ wait_all() {
 # Every Debian package the components need, in one apt-get run (one `apt-get update`)
 # instead of one per component script.
 apt_all() {
-  local pkgs=(redis-server redis-tools hunspell-ru hunspell-en-us prometheus prometheus-node-exporter)
+  local pkgs=(redis-server redis-tools hunspell-ru hunspell-en-us prometheus prometheus-node-exporter rsyslog rsyslog-elasticsearch)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || pkgs+=(postgresql postgresql-contrib)
   command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
@@ -59,13 +61,16 @@ start_all() {
     "$INFRA_DIR/$c.sh" start || { wait_all "${jobs[@]}" || true; die "$c failed to start (log: $SHOP_LOGS/$c.log)"; }
   done
   wait_all "${jobs[@]}"
+  for c in "${LATE[@]}"; do "$INFRA_DIR/$c.sh" start || die "$c failed to start (log: $SHOP_LOGS/$c.log)"; done
   log "all infrastructure ready in $(since "$t0") s (state: $SHOP_STATE)"
 }
 
 stop_all() {
   local t0 jobs=()
   t0=$(now)
+  "$INFRA_DIR/logship.sh" stop
   "$INFRA_DIR/prometheus.sh" stop
+  "$INFRA_DIR/jaeger.sh" stop
   "$INFRA_DIR/mailpit.sh" stop
   "$INFRA_DIR/minio.sh" stop
   "$INFRA_DIR/elasticsearch.sh" stop & jobs+=("elasticsearch:$!")

@@ -92,6 +92,23 @@ pid_alive() {
 # start_bg name cmd...: run cmd detached (own session), output appended to
 # $SHOP_LOGS/name.log, pid in $SHOP_PIDS/name.pid. No-op when already running.
 # The pid recorded is the pid of cmd itself (the wrapper execs it).
+# redacted_args arg...: the command line for a log, with secrets hidden: the values of NAME=value arguments whose
+# name says SECRET, PASSWORD, KEY or TOKEN, and passwords inside URLs (scheme://user:password@host).
+redacted_args() {
+  local out=() a
+  for a in "$@"; do
+    local name=""
+    [[ "$a" =~ ^([A-Za-z_][A-Za-z0-9_]*)= ]] && name=${BASH_REMATCH[1]}
+    if [[ -n "$name" && "${name^^}" =~ (SECRET|PASSWORD|KEY|TOKEN) ]]; then
+      a="$name=[redacted]"
+    elif [[ "$a" =~ ^(.*://[^:/@]+:)[^@]*(@.*)$ ]]; then
+      a="${BASH_REMATCH[1]}[redacted]${BASH_REMATCH[2]}"
+    fi
+    out+=("$a")
+  done
+  printf '%s' "${out[*]}"
+}
+
 start_bg() {
   local name=$1; shift
   local pidf="$SHOP_PIDS/$name.pid" logf="$SHOP_LOGS/$name.log" i
@@ -100,7 +117,7 @@ start_bg() {
     return 0
   fi
   rm -f "$pidf"
-  printf '\n===== %s starting at %s: %s\n' "$name" "$(date '+%F %T')" "$*" >>"$logf"
+  printf '\n===== %s starting at %s: %s\n' "$name" "$(date '+%F %T')" "$(redacted_args "$@")" >>"$logf"
   # shellcheck disable=SC2016
   nohup setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" >>"$logf" 2>&1 </dev/null &
   for ((i = 0; i < 50; i++)); do [[ -s "$pidf" ]] && break; sleep 0.1; done

@@ -10,6 +10,8 @@ export const baseConfig = {
   ),
   /** When set, traces are exported over OTLP/HTTP to this endpoint (e.g. http://jaeger:4318). */
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Share of traces exported (by trace id, so a trace is kept or dropped whole); spans with an error are always kept. */
+  TRACE_SAMPLE_RATIO: Type.Number({ default: 1, minimum: 0, maximum: 1 }),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   /**

@@ -15,7 +15,7 @@ import fp from 'fastify-plugin';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { Metrics } from './metrics.ts';
-import { injectTraceHeaders } from './tracing.ts';
+import { endProducerSpans, injectTraceHeaders, startProducerSpan } from './tracing.ts';
 
 // ------------------------------------------------------------------ the table
 
@@ -466,7 +466,15 @@ export class OutboxRelay {
         metrics.pending.set(labels, 0);
         return { status: 'idle' };
       }
-      await producer.sendBatch({ topicMessages: groupByTopic(rows), acks: ACKS_ALL });
+      // One PRODUCER span per row written inside a trace, so the consumer's span continues from the publish.
+      const traced = rows.map((row) => startProducerSpan(row.topic, row.key, row.headers));
+      try {
+        await producer.sendBatch({ topicMessages: groupByTopic(rows, traced.map((t) => t?.headers)), acks: ACKS_ALL });
+      } catch (err) {
+        endProducerSpans(traced.map((t) => t?.span), err);
+        throw err;
+      }
+      endProducerSpans(traced.map((t) => t?.span));
       const acknowledgedAt = Date.now();
       await hooks?.afterSend?.(rows);
       await tx.markPublished(rows.map((r) => r.id));
@@ -578,11 +586,11 @@ export class OutboxRelay {
 }
 
 /** One entry per topic, rows in id order (so one key's events keep their order in its partition). */
-function groupByTopic(rows: PendingRow[]) {
+function groupByTopic(rows: PendingRow[], headers: (Record<string, string> | undefined)[] = []) {
   const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
     const messages = byTopic.get(row.topic) ?? [];
-    messages.push({ key: row.key, value: Buffer.from(row.payload), headers: row.headers });
+    messages.push({ key: row.key, value: Buffer.from(row.payload), headers: headers[i] ?? row.headers });
     byTopic.set(row.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));

@@ -62,7 +62,7 @@ export interface ServiceOptions<S extends TObject> {
 export async function createService<S extends TObject>(options: ServiceOptions<S>): Promise<Service<Static<S> & ServiceConfig>> {
   const config = loadConfig(options.name, options.config, options.env) as Static<S> & ServiceConfig;
   const logger = createLogger(options.name, config.LOG_LEVEL, options.logDestination);
-  const tracing = initTracing(options.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const tracing = initTracing(options.name, config.OTEL_EXPORTER_OTLP_ENDPOINT, config.TRACE_SAMPLE_RATIO);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
