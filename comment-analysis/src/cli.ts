@@ -50,7 +50,10 @@ async function main(): Promise<number> {
   const [command, ...rest] = positionals;
   if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   if (command === 'stem-cache') return stemCache();
-  if (command === 'reanalyze') throw new UsageError(`reanalyze comes with the service (all: ${values.all})`);
+  if (command === 'reanalyze') {
+    const { reanalyze } = await import('./reanalyze.ts');
+    return reanalyze({ all: values.all });
+  }
   throw new UsageError(command ? `unknown command: ${command}` : 'a command is required');
 }
 

@@ -22,11 +22,16 @@ describe('comment event contract', () => {
   it('rejects unknown types, unknown fields, ratings outside 1..5 and bad summaries', () => {
     assert.equal(validateCommentEvent({ ...event(), type: 'comment.liked' }).ok, false);
     assert.equal(validateCommentEvent({ ...event(), extra: 1 }).ok, false);
-    assert.equal(validateCommentEvent(event({}, { text: 'hi' } as Partial<CommentEvent['data']>)).ok, false);
+    assert.equal(validateCommentEvent(event({}, { likes: 1 } as Partial<CommentEvent['data']>)).ok, false);
+    for (const text of ['', 'x'.repeat(2001), 'a\u0000b']) assert.equal(validateCommentEvent(event({}, { text })).ok, false, JSON.stringify(text.slice(0, 5)));
     for (const rating of [0, 6, 4.5]) assert.equal(validateCommentEvent(event({}, { rating })).ok, false, String(rating));
     assert.equal(validateCommentEvent(event({}, { ratingSummary: { average: 5.5, count: 1 } })).ok, false);
     assert.equal(validateCommentEvent(event({}, { itemVersion: 0 })).ok, false);
     for (const type of ['comment.created', 'comment.updated', 'comment.deleted'] as const) assert.equal(validateCommentEvent(event({ type })).ok, true);
+  });
+
+  it('carries the review text (optional: older events have none)', () => {
+    for (const text of ['Отличный товар', 'x'.repeat(2000)]) assert.equal(validateCommentEvent(event({}, { text })).ok, true);
   });
 
   it('reports undecodable bytes instead of throwing', () => {

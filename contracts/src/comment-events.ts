@@ -14,6 +14,9 @@ export const COMMENT_EVENT_TYPES = ['comment.created', 'comment.updated', 'comme
 /** Review ratings are whole stars. */
 export const COMMENT_RATING_MIN = 1;
 export const COMMENT_RATING_MAX = 5;
+/** Review text length (item-crud trims it first). */
+export const COMMENT_TEXT_MIN = 1;
+export const COMMENT_TEXT_MAX = 2_000;
 
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
@@ -39,6 +42,11 @@ export const CommentEvent = Type.Object(
         id: Uuid,
         itemId: Uuid,
         authorId: Uuid,
+        /**
+         * The review's text after the change (for `comment.deleted` the text the removed review had): review analysis
+         * reads it from here. Absent in events produced before it was added.
+         */
+        text: Type.Optional(Type.String({ minLength: COMMENT_TEXT_MIN, maxLength: COMMENT_TEXT_MAX, pattern: '^[^\\u0000]*$' })),
         /** The review's rating after the change; for `comment.deleted` the rating the removed review had. */
         rating: Type.Integer({ minimum: COMMENT_RATING_MIN, maximum: COMMENT_RATING_MAX }),
         /** The item's version after the change (the same change emits `item.updated` at this version). */

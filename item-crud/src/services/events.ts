@@ -67,6 +67,7 @@ export function commentOutboxRowFor(type: CommentEventType, comment: CommentReco
       id: comment.id,
       itemId: item.id,
       authorId: comment.authorId,
+      text: comment.text,
       rating: comment.rating,
       itemVersion: item.version,
       ratingSummary: ratingSummary(item.ratingSum, item.ratingCount),

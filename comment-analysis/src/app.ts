@@ -1,0 +1,69 @@
+import { COMMENT_EVENTS_TOPIC, JWKS_PATH } from '@shop/contracts';
+import { authPlugin, consumerMetrics, createService, registerClients } from '@shop/kit';
+import { Lemmatizer } from '@shop/kit/lemmas';
+import { Analyzer } from './analyzer/analyzer.ts';
+import { config } from './config.ts';
+import { AnalysisRepository } from './repositories/analyses.ts';
+import { reviewAnalysisRoutes } from './routes/review-analysis.ts';
+import { CommentTexts } from './services/comment-texts.ts';
+import { COMMENT_EVENTS_DLQ_TOPIC, commentEventsConsumer } from './services/consumer.ts';
+import { ReviewService } from './services/reviews.ts';
+
+/** Waits between attempts to stem the vocabulary while Elasticsearch does not answer. */
+const ANALYZER_RETRY_MS = [500, 1_000, 2_000, 5_000, 10_000];
+
+export async function buildService(env: NodeJS.ProcessEnv = process.env) {
+  const service = await createService({ name: 'comment-analysis', config, env });
+  const { app, config: cfg } = service;
+  await registerClients(app, 'comment-analysis', cfg, [COMMENT_EVENTS_TOPIC, COMMENT_EVENTS_DLQ_TOPIC]);
+  await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
+
+  // Stems from the items index's analyzer; an Elasticsearch failure is an error (the event is retried), never a
+  // silently weaker analysis.
+  const lemmatizer = new Lemmatizer(app.es, cfg.ANALYSIS_INDEX, { analyzer: cfg.ANALYSIS_ANALYZER });
+  const stemmer = { stems: (words: string[]) => lemmatizer.stemsStrict(words) };
+  const repo = new AnalysisRepository(app.pg);
+  const sentiments = app.metrics.counter({ name: 'comment_analysis_reviews_total', help: 'Reviews analyzed, by language and sentiment', labelNames: ['language', 'sentiment'] as const });
+  const reviews = new ReviewService(repo, {
+    texts: new CommentTexts(cfg.ITEM_CRUD_URL, cfg.ITEM_CRUD_TIMEOUT_MS),
+    onAnalyzed: (a) => sentiments.inc({ language: a.language, sentiment: a.sentiment }),
+  });
+
+  const outcomes = app.metrics.counter({ name: 'comment_analysis_events_total', help: 'comment-events handled, by type and outcome (unchanged: a redelivery or an older event)', labelNames: ['type', 'outcome'] as const });
+  const consumer = commentEventsConsumer({
+    kafka: app.kafka, groupId: cfg.COMMENT_EVENTS_GROUP, reviews,
+    log: app.log.child({ component: 'consumer' }), metrics: consumerMetrics(app.metrics, 'comment_analysis'),
+    onOutcome: (event, outcome) => outcomes.inc({ type: event.type, outcome }),
+  });
+  app.health.add('analyzer', async () => {
+    void reviews.analyzer;
+  });
+  app.health.add('comment-events consumer', async () => consumer.check());
+
+  let closing = false;
+  let starting: Promise<void> | undefined;
+  app.addHook('onReady', async () => {
+    starting = (async () => {
+      for (let attempt = 0; !closing; attempt++) {
+        try {
+          const analyzer = await Analyzer.create(stemmer);
+          reviews.useAnalyzer(analyzer);
+          app.log.info({ version: analyzer.version }, 'analyzer ready');
+          break;
+        } catch (err) {
+          app.log.warn({ err }, 'the analyzer vocabulary cannot be stemmed yet (Elasticsearch); retrying');
+          await new Promise((r) => setTimeout(r, ANALYZER_RETRY_MS[Math.min(attempt, ANALYZER_RETRY_MS.length - 1)]));
+        }
+      }
+      if (!closing) void consumer.startInBackground();
+    })();
+  });
+  app.addHook('onClose', async () => {
+    closing = true;
+    await starting;
+    await consumer.stop();
+  });
+
+  await app.register(reviewAnalysisRoutes, { reviews });
+  return { ...service, repo, reviews, consumer };
+}
