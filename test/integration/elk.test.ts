@@ -165,6 +165,39 @@ describe('Kibana saved objects (elk/kibana/saved-objects.ndjson)', () => {
     assert.equal(mapping('@timestamp')?.type, 'date');
   });
 
+  const byId = new Map(objects.map((o) => [`${o.type}:${o.id}`, o]));
+  const searchSource = (o: { attributes: Dict }) => JSON.parse(String((o.attributes.kibanaSavedObjectMeta as Dict).searchSourceJSON)) as { query: { query: string; language: string }; indexRefName?: string };
+  /** The fields a KQL query names (`field:value`, `field:(a or b)`). */
+  const kqlFields = (query: string) => [...query.matchAll(/([\w@.]+)\s*:/g)].map((m) => m[1]!);
+
+  it('has a saved search for errors and a dashboard, every field they name mapped by the template and every reference resolved', () => {
+    const errors = objects.find((o) => o.type === 'search' && o.id === 'shop-errors');
+    assert.ok(errors, 'a saved search shop-errors');
+    assert.match(searchSource(errors).query.query, /level:\(error or fatal\)/);
+    const dashboard = objects.find((o) => o.type === 'dashboard');
+    assert.ok(dashboard, 'a dashboard');
+    const panels = JSON.parse(String(dashboard.attributes.panelsJSON)) as { panelRefName: string; type: string }[];
+    assert.ok(panels.some((p) => p.type === 'search'), 'the errors search is on the dashboard');
+    for (const o of objects) {
+      const refs = (o as unknown as { references: { name: string; type: string; id: string }[] }).references;
+      for (const r of refs) assert.ok(byId.has(`${r.type}:${r.id}`), `${o.id}: reference ${r.name} -> ${r.type}:${r.id} exists`);
+      if (o.type === 'dashboard') for (const p of panels) assert.ok(refs.some((r) => r.name === p.panelRefName), `${o.id}: panel ${p.panelRefName} referenced`);
+      if (o.type === 'search' || o.type === 'visualization') {
+        const src = searchSource(o);
+        assert.ok(refs.some((r) => r.name === src.indexRefName && r.id === 'logs-shop'), `${o.id}: on the logs-shop data view`);
+        const fields = [...kqlFields(src.query.query), ...(o.type === 'search' ? (o.attributes.columns as string[]) : [])];
+        if (o.type === 'visualization') {
+          const aggs = (JSON.parse(String(o.attributes.visState)) as { aggs: { params: { field?: string } }[] }).aggs;
+          fields.push(...aggs.map((a) => a.params.field).filter((f): f is string => Boolean(f)));
+        }
+        for (const field of fields) assert.ok(mapping(field), `${o.id}: ${field} is mapped by elk/index-template.json`);
+        for (const field of fields.filter((f) => f !== 'msg' && f !== 'err.message')) {
+          assert.ok(['keyword', 'date', 'integer', 'long'].includes(mapping(field)!.type ?? ''), `${o.id}: ${field} is aggregatable/sortable`);
+        }
+      }
+    }
+  });
+
   it('is imported into the compose Kibana by kibana-init', () => {
     const init = compose.services['kibana-init'];
     assert.ok(init);
