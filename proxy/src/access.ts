@@ -2,8 +2,11 @@ import { HttpProblem, unauthorized } from '@shop/kit';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Writes anyone may make: they create or hold their own credentials. */
-const PUBLIC_WRITES = new Set(['/api/auth/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/token']);
+/**
+ * Writes anyone may make: they create or hold their own credentials; and activity collection, where an anonymous
+ * shopper's events carry an anonymous id instead of a token (analytics checks both).
+ */
+const PUBLIC_WRITES = new Set(['/api/auth/register', '/api/auth/login', '/api/auth/refresh', '/api/auth/logout', '/api/auth/token', '/api/activity']);
 /** Reads that are about the caller, so they need a token. */
 const PRIVATE_READS = [/^\/api\/auth\/me(\/|$)/];
 const UPLOAD = /^\/api\/items\/[^/]+\/images$/;
