@@ -7,7 +7,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { OrderCache } from './services/cache.ts';
 import { orderEventsConsumer, ordersConsumer } from './services/consumers.ts';
 import { OrderService } from './services/orders.ts';
-import { REASONS } from './services/validation.ts';
+import { REASONS, type OrderDocument } from './services/validation.ts';
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'orders', config, env });
@@ -47,8 +47,8 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
       for (const [outcome, n] of Object.entries(counts)) if (n) ingested.inc({ outcome }, n);
     },
     // After the commit: a failure to fill the cache is logged, never a reason to process the batch again.
-    onStored: async (docs: { doc: { order_uid: string } }[]) => {
-      await orders.refresh(docs.map((d) => d.doc.order_uid)).catch((err: unknown) => cacheLog.warn({ err }, 'stored orders not cached'));
+    onStored: async (docs: { doc: OrderDocument }[]) => {
+      await orders.cacheStored(docs.map((d) => d.doc)).catch((err: unknown) => cacheLog.warn({ err }, 'stored orders not cached'));
     },
     onEvent: async (event: { data: { orderUid: string } }) => {
       statusEvents.inc();

@@ -188,6 +188,12 @@ export class OrderRepository {
     return { total: Number(count.rows[0]!.total), items: page.rows };
   }
 
+  /** Which of these orders have a status from order events. */
+  async withStatus(orderUids: string[]): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ order_uid: string }>('SELECT order_uid FROM order_statuses WHERE order_uid = ANY($1)', [orderUids]);
+    return rows.map((r) => r.order_uid);
+  }
+
   /** The uids of the most recent orders (the cache's warm-up). */
   async recentUids(limit: number): Promise<string[]> {
     const { rows } = await this.#pool.query<{ order_uid: string }>('SELECT order_uid FROM orders ORDER BY created_at DESC, id DESC LIMIT $1', [limit]);

@@ -3,6 +3,7 @@
 // and admins; anyone else is told it does not exist.
 import type { OrderRepository, StoredOrder } from '../repositories/orders.ts';
 import type { OrderCache } from './cache.ts';
+import type { OrderDocument } from './validation.ts';
 
 export interface Caller { id: string; role: string }
 
@@ -51,6 +52,19 @@ export class OrderService {
       cached += orders.length;
     }
     return cached;
+  }
+
+  /**
+   * After a batch of new orders committed: cache them as stored. An order without status events is its document
+   * with `status: null, history: []`, built here; the few with events (they came first) are read back.
+   */
+  async cacheStored(docs: OrderDocument[]): Promise<void> {
+    if (!this.#cache.enabled || docs.length === 0) return;
+    const withEvents = new Set(await this.#repo.withStatus(docs.map((d) => d.order_uid)));
+    const built = docs.filter((d) => !withEvents.has(d.order_uid))
+      .map((doc) => ({ orderUid: doc.order_uid, order: { customerId: doc.customer_id, json: JSON.stringify({ ...doc, status: null, history: [] }) } }));
+    if (!(await this.#cache.put(built, true))) return;
+    if (withEvents.size) await this.refresh([...withEvents]);
   }
 
   /**
