@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ServiceTokens, TOKEN_PATH } from '@shop/kit';
 import { api } from '../scripts/api.ts';
+import { percentile, round } from './load.ts';
 import { signUp } from '../test/support.ts';
 
 const { values } = parseArgs({
@@ -31,8 +32,6 @@ const ITEM_CRUD = process.env.ITEM_CRUD_URL ?? 'http://127.0.0.1:8082';
 const CART = process.env.CART_URL ?? 'http://127.0.0.1:8086';
 const LOMS = process.env.LOMS_URL ?? 'http://127.0.0.1:8087';
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const account = (role: 'customer' | 'seller') => signUp(SSO, { email: `bench-checkout-${role}-${randomUUID()}@bench.example`, password: 'bench checkout password', name: `Bench ${role}`, role });
 /** `n` customers, 8 sign-ins at a time (the sso counts a sign-in in flight against the address's failure limit). */
 async function accounts(n: number): Promise<{ id: string; token: string }[]> {

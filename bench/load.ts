@@ -21,7 +21,10 @@ export interface LoadOptions {
   warmupMs?: number;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** The p-th percentile of ascending `sorted` (nearest rank). */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** Three decimals, for the JSON the benchmarks print. */
+export const round = (n: number) => Math.round(n * 1000) / 1000;
 
 export async function load({ url, headers = {}, connections, durationMs, warmupMs = 1_000 }: LoadOptions): Promise<LoadResult> {
   const target = new URL(url);
@@ -53,7 +56,6 @@ export async function load({ url, headers = {}, connections, durationMs, warmupM
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
   latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
     requests: latencies.length, errors, seconds: round(seconds), rps: Math.round(latencies.length / seconds),
     p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)), statuses,
@@ -120,7 +122,6 @@ export async function loadAtRate({ rate, durationMs, warmupMs = 1_000, next }: R
   const { seconds } = await phase(durationMs, true, warm);
   await Promise.all([...pools.values()].map((p) => p.close()));
   latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
     requests: latencies.length, errors, seconds: round(seconds), rps: Math.round(latencies.length / seconds),
     p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)), statuses,

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { Client as Minio } from 'minio';
 import { Pool } from 'undici';
 import { png } from '../facade/test/png.ts';
-import { load } from './load.ts';
+import { load, percentile, round } from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +28,6 @@ const SSO = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 const ES = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /** Active item ids of the demo catalog, from the index. */
 async function itemIds(count: number): Promise<string[]> {

@@ -9,7 +9,7 @@ export * from './tracing.ts';
 export { elasticsearchPlugin } from './plugins/elasticsearch.ts';
 export { kafkaPlugin } from './plugins/kafka.ts';
 export { minioPlugin, type MinioOptions } from './plugins/minio.ts';
-export { postgresPlugin } from './plugins/postgres.ts';
+export { inTransaction, postgresPlugin } from './plugins/postgres.ts';
 export { redisPlugin } from './plugins/redis.ts';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export * from './infra.ts';

@@ -18,3 +18,22 @@ export const postgresPlugin = fp<{ connectionString: string; max?: number }>(
   },
   { name: 'postgres', dependencies: ['health'] },
 );
+
+/**
+ * Runs `fn` in one transaction on a client of `pool`: COMMIT when it resolves, ROLLBACK when it throws (the error
+ * goes on), the client released either way.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,7 +1,7 @@
 // All of loms's database I/O (SQL through the kit's pg pool): orders with their outbox rows in one
 // transaction, and the Idempotency-Key store.
 import type pg from 'pg';
-import type { OutboxMessage, OutboxWriter } from '@shop/kit';
+import { inTransaction, type OutboxMessage, type OutboxWriter } from '@shop/kit';
 
 export interface OrderLineRow { itemId: string; sellerId: string; quantity: number; price: string }
 export interface OrderRow {
@@ -30,19 +30,8 @@ export class OrderRepository {
     this.outbox = outbox;
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, fn);
   }
 
   /** The order and its outbox rows, one transaction, which also marks its checkout recorded (an order recorded twice is a no-op: false). */

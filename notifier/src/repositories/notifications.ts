@@ -2,7 +2,8 @@
 // with their e-mail state, and the contact (e-mail, locale) of each order from its order document.
 // Plain SQL on the kit's pg pool: inserts are ON CONFLICT DO NOTHING, mail rows are claimed FOR UPDATE SKIP LOCKED.
 import type { OrderEvent, OrderEventType } from '@shop/contracts';
-import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@shop/kit';
+import type { Pool } from 'pg';
 
 export interface NotificationRow {
   id: string;
@@ -86,11 +87,9 @@ export class NotificationRepository {
    * not, or 'skip' to leave the row as it is (due again in the next round).
    */
   async withDueMails(limit: number, maxAgeHours: number, send: (mail: PendingMail) => Promise<{ error: string; retryInMs: number } | null | 'skip'>): Promise<{ sent: number; failed: number }> {
-    const client: PoolClient = await this.#pool.connect();
     let sent = 0;
     let failed = 0;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.#pool, async (client) => {
       const { rows } = await client.query<PendingMail>(
         `SELECT ${COLUMNS}, n.customer_id AS "customerId", c.email, n.email_attempts AS attempts
          FROM notifications n JOIN order_contacts c ON c.order_uid = n.order_uid AND c.customer_id = n.customer_id::text
@@ -113,13 +112,7 @@ export class NotificationRepository {
           await client.query('UPDATE notifications SET email_attempts = email_attempts + 1, email_sent_at = now(), email_last_error = NULL WHERE id = $1', [mail.id]);
         }
       }
-      await client.query('COMMIT');
       return { sent, failed };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
