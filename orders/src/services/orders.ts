@@ -63,7 +63,8 @@ export class OrderService {
     const withEvents = new Set(await this.#repo.withStatus(docs.map((d) => d.order_uid)));
     const built = docs.filter((d) => !withEvents.has(d.order_uid))
       .map((doc) => ({ orderUid: doc.order_uid, order: { customerId: doc.customer_id, json: JSON.stringify({ ...doc, status: null, history: [] }) } }));
-    if (!(await this.#cache.put(built, true))) return;
+    // Only where nothing is cached: a status event handled meanwhile may have cached the newer answer already.
+    if (!(await this.#cache.put(built))) return;
     if (withEvents.size) await this.refresh([...withEvents]);
   }
 
