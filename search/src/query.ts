@@ -97,6 +97,9 @@ function unitClause(unit: QueryUnit, mode: MatchMode, codes?: ReadonlyMap<string
   return { bool: { should: [{ bool: { must: [own], boost: 1.2 } }, ...alternatives], minimum_should_match: 1 } };
 }
 
+/** An article number: digits only, within what a long holds exactly in JavaScript. */
+const ARTICLE = /^[1-9]\d{0,14}$/;
+
 /**
  * The text query of a plan, wrapped in a gentle nudge: in-stock and well-rated items gain at most
  * ~20% of their text score, never enough to overturn a clearly better text match.
@@ -104,7 +107,12 @@ function unitClause(unit: QueryUnit, mode: MatchMode, codes?: ReadonlyMap<string
 export function textQuery(plan: TextPlan): estypes.QueryDslQueryContainer {
   const clauses = plan.units.map((u) => unitClause(u, plan.mode, plan.codes));
   const lower = plan.text.toLowerCase();
-  const matched: estypes.QueryDslQueryContainer = { bool: { must: clauses } };
+  const words: estypes.QueryDslQueryContainer = { bool: { must: clauses } };
+  // A number alone may be an article number, typed as shoppers copy it from a product page: that item first.
+  const article = ARTICLE.test(plan.text.trim()) ? Number(plan.text.trim()) : undefined;
+  const matched: estypes.QueryDslQueryContainer = article === undefined
+    ? words
+    : { bool: { should: [words, { term: { article: { value: article, boost: 100 } } }], minimum_should_match: 1 } };
   return {
     function_score: {
       query: {
@@ -177,7 +185,7 @@ export function buildSearch(p: SearchParams, plan?: TextPlan): estypes.SearchReq
     size: p.size,
     sort: SORT[p.sort],
     track_total_hits: true,
-    _source: ['id', 'name', 'brand', 'category', 'price', 'currency', 'rating', 'image'],
+    _source: ['id', 'article', 'name', 'brand', 'category', 'price', 'currency', 'rating', 'image'],
     highlight: plan
       ? {
         pre_tags: ['<em>'], post_tags: ['</em>'], encoder: 'html', require_field_match: false,

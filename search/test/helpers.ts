@@ -41,6 +41,7 @@ export interface FixtureItem {
   stock: number;
   attributes?: Record<string, string | number>;
   rating?: [number, number];
+  article?: number;
 }
 
 export interface IndexFixture {
@@ -64,7 +65,7 @@ export async function indexItems(label: string, items: FixtureItem[]): Promise<I
     const operations = items.flatMap((item, n) => {
       const at = new Date(created + n * 60_000).toISOString();
       const snapshot: ItemSnapshot = {
-        id: item.id, sellerId: '00000000-0000-4000-8000-000000000001', name: item.name, description: item.description, brand: item.brand,
+        id: item.id, ...(item.article ? { article: item.article } : {}), sellerId: '00000000-0000-4000-8000-000000000001', name: item.name, description: item.description, brand: item.brand,
         category: item.category, price: item.price, currency: 'RUB', stock: item.stock, attributes: item.attributes ?? {}, images: [],
         status: 'active', version: 1, createdAt: at, updatedAt: at,
       };

@@ -37,7 +37,8 @@ const ITEMS = [
   item('tie-b', 'Бутылка для воды Sport', 'Contigo', 'fitness', { stock: 3, rating: [45, 10] }),
   item('sony-wh', 'Беспроводные наушники Sony WH-1000XM5', 'Sony', 'headphones'),
   item('rtx', 'Видеокарта Palit GeForce RTX4070 Dual', 'Palit', 'laptops'),
-  item('kettle', 'Чайник электрический Philips HD9318', 'Philips', 'kitchen'),
+  item('kettle', 'Чайник электрический Philips HD9318', 'Philips', 'kitchen', { article: 48151623 }),
+  item('kettle-26', 'Чайник 48151623 сувенирный', 'Lefard', 'kitchen'),
   item('pan', 'Сковорода чугунная 26 см', 'Биол', 'kitchen'),
   item('pillow', 'Подушка ортопедическая', 'Askona', 'home-textiles'),
   ...Array.from({ length: 25 }, (_, n) => item(`mug-${n}`, `Кружка походная ${n}`, 'Tramp', 'camping', { price: `${100 + n}.00` })),
@@ -121,6 +122,14 @@ describe('matching', () => {
     assert.equal(res.didYouMean, 'pegasus');
     const two = await search('кросовкии'); // 9 letters: two typos allowed
     assert.ok(keys(two).includes('pegasus'), JSON.stringify(two.items));
+  });
+
+  it('an article number finds its item first, and the number still matches text', async () => {
+    const res = await search('48151623');
+    assert.deepEqual(keys(res).slice(0, 2), ['kettle', 'kettle-26']);
+    assert.equal((res.items[0] as unknown as { article: number }).article, 48151623);
+    assert.equal((res.items[1] as unknown as { article: number | null }).article, null);
+    assert.deepEqual(keys(await search('48151624')), [], 'another number finds nothing (no typo tolerance on numbers)');
   });
 
   it('no typos in short words or numbers', async () => {

@@ -35,7 +35,9 @@ const Result = Type.Object({
   page: Type.Integer(),
   size: Type.Integer(),
   items: Type.Array(Type.Object({
-    id: Type.String(), name: Type.String(), brand: Type.String(), category: Type.String(), price: Type.String(), currency: Type.String(),
+    id: Type.String(),
+    article: Type.Union([Type.Integer(), Type.Null()], { description: 'the article number shoppers see on the product page (a query of just this number finds the item first)' }),
+    name: Type.String(), brand: Type.String(), category: Type.String(), price: Type.String(), currency: Type.String(),
     rating: Type.Object({ average: Type.Number(), count: Type.Integer() }),
     image: Type.Union([Type.String(), Type.Null()], { description: 'thumbnail URL of the main image' }),
     highlight: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'matched words wrapped in <em>; the rest of the text is HTML-escaped' }),

@@ -25,7 +25,7 @@ export type Step = 'strict' | 'layout' | 'transliteration' | 'typo' | 'layout_ty
 
 export interface Bucket { value: string; count: number }
 export interface SearchItem {
-  id: string; name: string; brand: string; category: string; price: string; currency: string;
+  id: string; article: number | null; name: string; brand: string; category: string; price: string; currency: string;
   rating: { average: number; count: number }; image: string | null; highlight: Record<string, string[]>;
 }
 export interface SearchResult {
@@ -40,7 +40,7 @@ export interface SearchResult {
   correction?: { step: Exclude<Step, 'strict'>; query: string; dropped?: string[] };
 }
 
-interface Doc { id: string; name: string; brand: string; category: string; price: number; currency: string; rating?: { average: number; count: number }; image?: string | null }
+interface Doc { id: string; article?: number | null; name: string; brand: string; category: string; price: number; currency: string; rating?: { average: number; count: number }; image?: string | null }
 interface Terms { values: { buckets: { key: string; doc_count: number }[] } }
 interface Ranges { values: { buckets: { from?: number; to?: number; doc_count: number }[] } }
 type Aggs = { category: Terms; brand: Terms; price: Ranges };
@@ -282,7 +282,7 @@ function toResult(p: SearchParams, res: estypes.SearchResponse<Doc, Aggs>): Sear
     page: p.page,
     size: p.size,
     items: res.hits.hits.map(({ _source: d, highlight }) => ({
-      id: d!.id, name: d!.name, brand: d!.brand, category: d!.category, price: Number(d!.price).toFixed(2), currency: d!.currency,
+      id: d!.id, article: d!.article ?? null, name: d!.name, brand: d!.brand, category: d!.category, price: Number(d!.price).toFixed(2), currency: d!.currency,
       rating: d!.rating ?? { average: 0, count: 0 }, image: imageUrl(d!.image), highlight: highlight ?? {},
     })),
     facets: {
