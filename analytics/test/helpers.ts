@@ -140,3 +140,13 @@ export async function readActivity(since: { partition: number; offset: string }[
   }
   return found;
 }
+
+/**
+ * Where clients send POST /api/activity: the proxy when it lets anonymous activity through to analytics, else
+ * analytics itself (a proxy started before the route existed: 404, or before its gate knew it: 401).
+ */
+export async function activityBase(base = process.env.PROXY_URL ?? 'http://127.0.0.1:8080'): Promise<string> {
+  const res = await fetch(`${base}/api/activity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  await res.arrayBuffer();
+  return res.status === 404 || res.status === 401 ? process.env.ANALYTICS_URL ?? 'http://127.0.0.1:8090' : base;
+}

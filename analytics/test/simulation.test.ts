@@ -6,22 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { simulate, type Tally } from '../../scripts/simulate.ts';
-import { db, waitFor } from './helpers.ts';
+import { activityBase, db, waitFor } from './helpers.ts';
 
 const BASE = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
-const ANALYTICS_URL = process.env.ANALYTICS_URL ?? 'http://127.0.0.1:8090';
 const HOUR = 3_600_000;
 const pool = db();
 let tally: Tally;
 let window: { from: Date; to: Date };
-
-/** POST /api/activity through the proxy when it routes it, else at analytics itself. */
-export async function activityBase(base = BASE): Promise<string> {
-  const res = await fetch(`${base}/api/activity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  await res.arrayBuffer();
-  // 404: a proxy without the route; 401: one whose gate does not yet let anonymous activity through.
-  return res.status === 404 || res.status === 401 ? ANALYTICS_URL : base;
-}
 
 /** Raw event counts of the run's shoppers (their anonymous ids, or their user ids for purchases). */
 async function runCounts(t: Tally) {

@@ -692,6 +692,9 @@ describe('Grafana', () => {
           if (t.expr) queries.push(t.expr);
         }
       }
+      // "Shop services" is built on the kit's own series only; the other dashboards (service metrics, SQL) are
+      // run against the real Prometheus and PostgreSQL by analytics/test/grafana.test.ts.
+      if (d.title !== 'Shop services') continue;
       for (const v of d.templating?.list ?? []) {
         const q = typeof v.query === 'string' ? v.query : v.query?.query;
         if (q) queries.push(q);
@@ -703,6 +706,24 @@ describe('Grafana', () => {
         for (const n of names) assert.ok(exported.has(n), `${d.title}: ${n} (in ${q}) is not exported by the kit; it exports ${[...exported].sort().join(', ')}`);
       }
     }
+  });
+
+  it('provisions the analytics database through its read-only role, and the "Shop analytics" and "Shop operations" dashboards', () => {
+    const pg = datasources().filter((d) => d.type === 'grafana-postgresql-datasource') as (Datasource & { user?: string; jsonData?: { database?: string }; secureJsonData?: { password?: string } })[];
+    assert.equal(pg.length, 1);
+    const { host, port } = hostPort(`postgres://${pg[0]!.url}`);
+    assert.equal(host, 'postgres');
+    assert.ok(portsOf('postgres').some((p) => p.target === port));
+    assert.equal(pg[0]!.user, 'analytics_reader');
+    assert.equal(pg[0]!.jsonData?.database, 'analytics');
+    assert.match(read('infra/compose/postgres-init.sql'), /CREATE ROLE analytics_reader LOGIN PASSWORD '([^']+)'/);
+    const password = /CREATE ROLE analytics_reader LOGIN PASSWORD '([^']+)'/.exec(read('infra/compose/postgres-init.sql'))![1];
+    const variable = /^\$\{?(\w+)\}?$/.exec(pg[0]!.secureJsonData?.password ?? '')?.[1];
+    assert.ok(variable, 'the password comes from the environment');
+    assert.equal(envOf('grafana')[variable], password, 'Grafana gets the role\'s password');
+    assert.equal(dependsOn('grafana').migrate, 'service_completed_successfully');
+    const titles = dashboards().map((d) => d.title);
+    for (const title of ['Shop analytics', 'Shop operations']) assert.ok(titles.includes(title), title);
   });
 
   it('recognises metric names in PromQL (self-check of the parser)', () => {
