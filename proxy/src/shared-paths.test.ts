@@ -45,19 +45,21 @@ describe('shared-path methods', () => {
     assert.equal(t.covers('/api/items/1'), false);
   });
 
-  it('answers 405 with Allow for a method no service answers on the path, and lets the rest through', async () => {
+  it('answers 405 with Allow for a method no service answers on the path (OPTIONS too, but for CORS preflights), and lets the rest through', async () => {
     const t = table();
     await t.load();
     const app = Fastify();
     app.addHook('onRequest', t.hook());
     app.all('/*', async () => 'forwarded');
-    const cases: [string, string, number, string?][] = [
+    const preflight = { origin: 'https://shop.example', 'access-control-request-method': 'POST' };
+    const cases: [string, string, number, string?, Record<string, string>?][] = [
       ['POST', '/api/orders/abc', 405, 'GET, HEAD'], ['GET', '/api/orders/abc/cancel', 405, 'POST'], ['DELETE', '/api/orders', 405, 'GET, HEAD, POST'],
-      ['GET', '/api/orders/abc', 200], ['POST', '/api/orders/abc/cancel', 200], ['OPTIONS', '/api/orders/abc', 200], ['GET', '/api/orders/a/b/c', 200],
-      ['DELETE', '/api/items/1', 200],
+      ['OPTIONS', '/api/orders', 405, 'GET, HEAD, POST'], ['OPTIONS', '/api/orders/abc', 405, 'GET, HEAD'],
+      ['GET', '/api/orders/abc', 200], ['POST', '/api/orders/abc/cancel', 200], ['OPTIONS', '/api/orders/abc', 200, undefined, preflight],
+      ['GET', '/api/orders/a/b/c', 200], ['DELETE', '/api/items/1', 200],
     ];
-    for (const [method, url, status, allow] of cases) {
-      const res = await app.inject({ method: method as 'GET', url });
+    for (const [method, url, status, allow, headers] of cases) {
+      const res = await app.inject({ method: method as 'GET', url, headers });
       assert.equal(res.statusCode, status, `${method} ${url}`);
       if (allow) assert.equal(res.headers.allow, allow, `${method} ${url}`);
     }

@@ -64,7 +64,9 @@ export class SharedPathMethods {
   /** onRequest hook: 405 with Allow for a documented shared path and a method none of its services answers there. */
   hook() {
     return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-      if (request.method === 'OPTIONS') return done(); // CORS preflights
+      // CORS preflights pass (the CORS plugin answers them); any other OPTIONS is a method like the rest: the services
+      // sharing the path each know only their own methods, so the proxy answers with all of them.
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) return done();
       const path = request.url.split('?')[0]!;
       if (!this.covers(path)) return done();
       const allow = this.allowed(path);
