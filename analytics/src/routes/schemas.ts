@@ -15,6 +15,8 @@ export const CollectBody = Type.Object({
   events: Type.Array(Type.Object({}, {
     additionalProperties: EventValue,
     maxProperties: 30,
+    // Field names are identifiers (the contract's are camelCase words); anything else is a 400 for the whole body.
+    propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' },
     description: `One client event, checked on its own (a bad one is rejected with its reason, the others are accepted): `
       + `{type: ${CLIENT_ACTIVITY_TYPES.join('|')}, eventId? (uuid; sent again, counted once), occurredAt? (RFC 3339, within the last 24 h; default now), `
       + `anonymousId?, sessionId?, queryId + itemId + position (search_click, position from 1), path (page_view)}; userId comes from the token only`,
