@@ -3,7 +3,8 @@
 // order_uid: a document whose uid is stored is never written again), plus the status and its history from
 // `order-events`. Plain SQL on the kit's pg pool; documents are read back assembled by PostgreSQL.
 import type { OrderEvent } from '@shop/contracts';
-import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@shop/kit';
+import type { Pool } from 'pg';
 import type { OrderDocument } from '../services/validation.ts';
 
 /** A valid document to store, with its content hash and where it was read. */
@@ -70,9 +71,7 @@ export class OrderRepository {
     // In uid order: two writers of overlapping batches take the unique-index locks in the same order.
     const fresh = [...first.values()].sort((a, b) => (batch[a]!.doc.order_uid < batch[b]!.doc.order_uid ? -1 : 1));
     const storedHash = new Map<string, string>();
-    const client: PoolClient = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.#pool, async (client) => {
       const rows = fresh.map((i) => {
         const { doc, hash, partition, offset } = batch[i]!;
         return {
@@ -129,13 +128,7 @@ export class OrderRepository {
         for (const r of stored) storedHash.set(r.order_uid, r.content_sha256);
         for (const i of existing) outcomes[i] = storedHash.get(batch[i]!.doc.order_uid) === batch[i]!.hash ? 'duplicate' : 'conflict';
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     // A later copy in the batch of a uid stored before this batch: compare with what is stored, not the first copy.
     batch.forEach((entry, i) => {
       const firstIndex = first.get(entry.doc.order_uid)!;
