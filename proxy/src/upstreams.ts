@@ -29,5 +29,6 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     { name: 'orders', url: cfg.ORDERS_URL, prefixes: ['/api/orders', '/orders/lookup'], methods: FORWARDED_METHODS.filter((m) => m !== 'POST') },
     { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
     { name: 'analytics', url: cfg.ANALYTICS_URL, prefixes: ['/api/activity', '/api/analytics'] },
+    { name: 'comment-analysis', url: cfg.COMMENT_ANALYSIS_URL, prefixes: ['/api/review-analysis'] },
   ];
 }

@@ -11,6 +11,7 @@ import { Type, baseConfig, createService, loadConfig, portConfig, requiredVariab
 import type { TObject } from '@sinclair/typebox';
 import { config as analyticsConfig } from '../../analytics/src/config.ts';
 import { config as cartConfig } from '../../cart/src/config.ts';
+import { config as commentAnalysisConfig } from '../../comment-analysis/src/config.ts';
 import { config as facadeConfig } from '../../facade/src/config.ts';
 import { config as itemCrudConfig } from '../../item-crud/src/config.ts';
 import { config as itemEtlConfig } from '../../item-etl/src/config.ts';
@@ -39,6 +40,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   orders: { port: 8088, config: ordersConfig },
   analytics: { port: 8090, config: analyticsConfig },
   notifier: { port: 8089, config: notifierConfig },
+  'comment-analysis': { port: 8092, config: commentAnalysisConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
 
@@ -68,12 +70,12 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier', analytics: 'analytics' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier', analytics: 'analytics', 'comment-analysis': 'comment_analysis' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
 
-const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC];
+const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC, 'comment-events.dlq'];
 
 // ------------------------------------------------------------------ reading compose
 
@@ -485,6 +487,7 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.equal(new URL(env.DATABASE_URL_NOTIFIER ?? '').pathname, '/notifier');
     assert.equal(new URL(env.DATABASE_URL_ORDERS ?? '').pathname, '/orders');
     assert.equal(new URL(env.DATABASE_URL_ANALYTICS ?? '').pathname, '/analytics');
+    assert.equal(new URL(env.DATABASE_URL_COMMENT_ANALYSIS ?? '').pathname, '/comment_analysis');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').hostname, 'postgres');
     assert.equal(dependsOn('migrate').postgres, 'service_healthy');
   });

@@ -1,4 +1,5 @@
 import { Type, activityActor, problem, withHeaders, type App } from '@shop/kit';
+import { withReviewSummary, type ReviewSummaryClient } from '../repositories/review-summary.ts';
 import type { ProductService } from '../services/products.ts';
 
 const tags = ['products'];
@@ -26,9 +27,14 @@ const ProductPage = Type.Object({
     rating: Rating, image: Type.Union([Type.String(), Type.Null()], { description: 'thumbnail URL' }),
   }), { description: 'up to 8 similar active items (Elasticsearch more_like_this)' }),
   missing: Type.Optional(Type.Array(Type.String({ enum: ['seller', 'comments', 'related'] }), { description: 'parts that could not be read this time' })),
+  reviewSummary: Type.Optional(Type.Object({
+    count: Type.Integer(), sentiment: Type.Object({ positive: Type.Integer(), neutral: Type.Integer(), negative: Type.Integer() }), score: Type.Number(),
+    aspects: Type.Array(Type.Object({ aspect: Type.String(), mentions: Type.Integer(), positive: Type.Integer(), negative: Type.Integer() })),
+    praised: Type.Array(Type.String()), criticized: Type.Array(Type.String()), updatedAt: Type.Union([Type.String(), Type.Null()]),
+  }, { ...Open, description: 'what the reviews say (GET /api/review-analysis/items/:id), as of now (not cached with the page); absent when review analysis does not answer in time' })),
 });
 
-export async function productRoutes(app: App, { products }: { products: ProductService }): Promise<void> {
+export async function productRoutes(app: App, { products, reviewSummaries }: { products: ProductService; reviewSummaries?: ReviewSummaryClient }): Promise<void> {
   app.get('/api/products/:id', {
     schema: {
       tags,
@@ -42,7 +48,9 @@ export async function productRoutes(app: App, { products }: { products: ProductS
     },
   }, async (request, reply) => {
     const itemId = request.params.id.toLowerCase();
-    const { json, cache } = await products.get(itemId, request.id);
+    const summary = reviewSummaries?.get(itemId, request.id);
+    const { json: page, cache } = await products.get(itemId, request.id);
+    const json = withReviewSummary(page, await summary);
     // A page answered is a product view (best effort: never slows or fails the page).
     app.activity.emit({ type: 'product_view', ...activityActor(request), itemId });
     return reply.header('x-cache', cache).header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json);
