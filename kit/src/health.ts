@@ -21,6 +21,10 @@ export class HealthChecks {
   add(name: string, check: Check): void {
     this.#checks.set(name, check);
   }
+  /** Drops a check (a plugin's, for a dependency this service can answer without). */
+  remove(name: string): void {
+    this.#checks.delete(name);
+  }
   markClosing(): void {
     this.#closing = true;
   }

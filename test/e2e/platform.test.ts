@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
-const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085, cart: 8086, loms: 8087, notifier: 8089 } as const;
+const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085, cart: 8086, loms: 8087, orders: 8088, notifier: 8089 } as const;
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -42,6 +42,8 @@ describe('platform through the proxy', () => {
     assert.deepEqual(Object.keys(body.services.cart!.checks).sort(), ['redis']);
     assert.deepEqual(Object.keys(body.services.loms!.checks).sort(), ['kafka', 'outbox', 'postgres']);
     assert.deepEqual(Object.keys(body.services.notifier!.checks).sort(), ['kafka', 'order-events consumer', 'orders consumer', 'postgres']);
+    // Redis is the orders service's cache, not a dependency of its answers (PostgreSQL answers when it is down).
+    assert.deepEqual(Object.keys(body.services.orders!.checks).sort(), ['cache warm-up', 'kafka', 'order-events consumer', 'orders consumer', 'postgres']);
   });
 
   it('answers unknown paths with a problem+json 404', async () => {
