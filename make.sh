@@ -134,6 +134,11 @@ cmd_up() {
     node scripts/seed.ts
     say "placing demo orders"
     node scripts/seed-orders.ts
+    # Demo activity once per state directory (activity only adds up: a second run would double the dashboards).
+    if [[ ! -f "$SHOP_STATE/demo-activity.done" ]]; then
+      say "simulating shoppers for the dashboards and recommendations (30 s)"
+      node scripts/simulate.ts --users 16 --minutes 0.5 >"$SHOP_LOGS/simulate.json" && touch "$SHOP_STATE/demo-activity.done"
+    fi
   fi
   say "all ready in $((SECONDS - started)) s"
   cat <<TXT
