@@ -39,7 +39,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   for (const reason of REASONS) dlq.inc({ reason, group: cfg.ORDERS_GROUP }, 0);
   const consumerLog = app.log.child({ component: 'consumer' });
   const deps = {
-    kafka: app.kafka, repo, log: consumerLog, metrics, batchSize: cfg.INGEST_BATCH_SIZE,
+    kafka: app.kafka, repo, log: consumerLog, metrics, batchSize: cfg.INGEST_BATCH_SIZE, concurrency: cfg.INGEST_CONCURRENCY,
     topics: { orders: cfg.ORDERS_TOPIC, ordersDlq: cfg.ORDERS_DLQ_TOPIC, orderEvents: cfg.ORDER_EVENTS_TOPIC },
     groups: { orders: cfg.ORDERS_GROUP, orderEvents: cfg.ORDER_EVENTS_GROUP },
     retry: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS },

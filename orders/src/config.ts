@@ -17,6 +17,8 @@ export const config = Type.Object({
   ORDER_EVENTS_GROUP: Type.String({ default: 'orders-events', minLength: 1, maxLength: 100 }),
   /** Order documents stored per transaction at most (one partition's messages, in offset order). */
   INGEST_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  /** Partitions of `orders` handled at the same time (each in offset order, each batch its own transaction). */
+  INGEST_CONCURRENCY: Type.Integer({ default: 3, minimum: 1, maximum: 64 }),
   /** A failed batch (database down) is retried after INGEST_RETRY_MIN_MS doubling up to INGEST_RETRY_MAX_MS; the partition waits. */
   INGEST_RETRY_MIN_MS: Type.Integer({ default: 200, minimum: 10 }),
   INGEST_RETRY_MAX_MS: Type.Integer({ default: 5_000, minimum: 10 }),

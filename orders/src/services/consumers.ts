@@ -19,6 +19,8 @@ export interface ConsumerDeps {
   topics: { orders: string; ordersDlq: string; orderEvents: string };
   groups: { orders: string; orderEvents: string };
   batchSize: number;
+  /** Partitions of `orders` handled at the same time. */
+  concurrency: number;
   retry: { minMs: number; maxMs: number };
   metrics: ConsumerMetrics;
   /** Documents stored by a committed transaction (the cache is filled with them). */
@@ -32,7 +34,7 @@ export function ordersConsumer(deps: ConsumerDeps): ConsumerRunner<OrderDocument
   return new ConsumerRunner<OrderDocument>({
     name: 'orders consumer', kafka: deps.kafka, groupId: deps.groups.orders,
     topics: [deps.topics.orders], dlqTopic: deps.topics.ordersDlq, decode: decodeOrder,
-    maxBatchSize: deps.batchSize, backoffMs: exponentialBackoff(deps.retry.minMs, deps.retry.maxMs),
+    maxBatchSize: deps.batchSize, partitionsConsumedConcurrently: deps.concurrency, backoffMs: exponentialBackoff(deps.retry.minMs, deps.retry.maxMs),
     handleBatch: async (messages) => {
       const deadLetters: DeadLetter[] = [];
       const valid: Incoming[] = [];
