@@ -1,4 +1,4 @@
-import { COMMENT_EVENTS_TOPIC, JWKS_PATH } from '@shop/contracts';
+import { JWKS_PATH } from '@shop/contracts';
 import { authPlugin, consumerMetrics, createService, registerClients } from '@shop/kit';
 import { Lemmatizer } from '@shop/kit/lemmas';
 import { Analyzer } from './analyzer/analyzer.ts';
@@ -6,7 +6,7 @@ import { config } from './config.ts';
 import { AnalysisRepository } from './repositories/analyses.ts';
 import { reviewAnalysisRoutes } from './routes/review-analysis.ts';
 import { CommentTexts } from './services/comment-texts.ts';
-import { COMMENT_EVENTS_DLQ_TOPIC, commentEventsConsumer } from './services/consumer.ts';
+import { commentEventsConsumer, dlqOf } from './services/consumer.ts';
 import { ReviewService } from './services/reviews.ts';
 
 /** Waits between attempts to stem the vocabulary while Elasticsearch does not answer. */
@@ -15,7 +15,7 @@ const ANALYZER_RETRY_MS = [500, 1_000, 2_000, 5_000, 10_000];
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'comment-analysis', config, env });
   const { app, config: cfg } = service;
-  await registerClients(app, 'comment-analysis', cfg, [COMMENT_EVENTS_TOPIC, COMMENT_EVENTS_DLQ_TOPIC]);
+  await registerClients(app, 'comment-analysis', cfg, [cfg.COMMENT_EVENTS_TOPIC, dlqOf(cfg.COMMENT_EVENTS_TOPIC)]);
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
 
   // Stems from the items index's analyzer; an Elasticsearch failure is an error (the event is retried), never a
@@ -31,7 +31,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
 
   const outcomes = app.metrics.counter({ name: 'comment_analysis_events_total', help: 'comment-events handled, by type and outcome (unchanged: a redelivery or an older event)', labelNames: ['type', 'outcome'] as const });
   const consumer = commentEventsConsumer({
-    kafka: app.kafka, groupId: cfg.COMMENT_EVENTS_GROUP, reviews,
+    kafka: app.kafka, groupId: cfg.COMMENT_EVENTS_GROUP, topic: cfg.COMMENT_EVENTS_TOPIC, reviews,
     log: app.log.child({ component: 'consumer' }), metrics: consumerMetrics(app.metrics, 'comment_analysis'),
     onOutcome: (event, outcome) => outcomes.inc({ type: event.type, outcome }),
   });

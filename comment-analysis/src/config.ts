@@ -11,6 +11,8 @@ export const config = Type.Object({
   /** Index (or alias) whose analyzer gives the stems: the items index, so search and review analysis read words alike. */
   ANALYSIS_INDEX: Type.String({ default: 'items', minLength: 1, maxLength: 255 }),
   ANALYSIS_ANALYZER: Type.String({ default: 'shop_text', minLength: 1, maxLength: 100 }),
+  /** The topic of review changes (a benchmark uses one of its own); refusals go to `<topic>.dlq`. */
+  COMMENT_EVENTS_TOPIC: Type.String({ default: 'comment-events', pattern: '^[A-Za-z0-9._-]{1,240}$' }),
   /** Consumer group of `comment-events` (tests run their own beside the running service). */
   COMMENT_EVENTS_GROUP: Type.String({ default: 'comment-analysis', minLength: 1, maxLength: 100 }),
   /** Where a review's text is read when its event carries none (events produced before the text was added to the contract). */
