@@ -89,10 +89,20 @@ for (let s = 1; s <= SELLERS; s++) {
 // reviews from three demo customers, so product pages, thumbnails and ratings have something to show.
 const IMAGES_PER_SELLER = Number(process.env.SEED_IMAGES_PER_SELLER ?? 6);
 const COLORS = ['#e63946', '#457b9d', '#2a9d8f', '#f4a261', '#6d597a', '#264653'];
+// Varied opinions in both languages (comment-analysis turns them into each item's review summary).
 const REVIEWS = [
   { rating: 5, text: 'Отличная вещь, полностью соответствует описанию. Рекомендую!' },
   { rating: 4, text: 'Good value for the price, delivery was fast.' },
   { rating: 3, text: 'Нормально, но ожидал немного большего.' },
+  { rating: 2, text: 'Маломерит на размер, пришлось вернуть. Качество так себе.' },
+  { rating: 5, text: 'Battery lasts all week and the sound is crisp. Love it!' },
+  { rating: 1, text: 'Пришёл с трещиной на корпусе, коробка мятая. Не рекомендую.' },
+  { rating: 4, text: 'Comfortable and well made, but shipping took almost two weeks.' },
+  { rating: 3, text: 'Экран яркий, но батарея садится к вечеру.' },
+  { rating: 2, text: 'Runs small and the color looks nothing like the photos.' },
+  { rating: 5, text: 'Без нареканий, пользуюсь каждый день. Доставили быстро, упаковано надёжно.' },
+  { rating: 4, text: 'Not bad at all for the money, does the job.' },
+  { rating: 1, text: 'Stopped working after a week. Waste of money.' },
 ];
 const customers = await Promise.all([1, 2, 3].map(async (i) => {
   const email = `demo-customer-${i}@shop.example`;
