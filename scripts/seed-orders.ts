@@ -3,18 +3,20 @@
 // that is declined); an admin (created with the sso's operator CLI) ships and delivers some orders, and one
 // customer cancels one. Idempotent: each order has a fixed Idempotency-Key (the same request answers the stored
 // order for 24 h), a customer who already has orders in the order store is skipped, and repeated status changes
-// answer 409 and change nothing. Usage: node scripts/seed-orders.ts [--customers 6] [--orders 6]
+// answer 409 and change nothing. Usage: node scripts/seed-orders.ts [--customers 6] [--orders 6] [--prefix demo]
+// (--prefix names the customers <prefix>-customer-N@shop.example and the keys; the tests use their own.)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { api, type ApiRequest } from './api.ts';
 
 const { values } = parseArgs({ options: {
-  customers: { type: 'string', default: '6' }, orders: { type: 'string', default: '6' },
+  customers: { type: 'string', default: '6' }, orders: { type: 'string', default: '6' }, prefix: { type: 'string', default: 'demo' },
   proxy: { type: 'string', default: process.env.PROXY_URL ?? 'http://127.0.0.1:8080' },
 } });
 const CUSTOMERS = Number(values.customers);
 const ORDERS = Number(values.orders);
+const PREFIX = values.prefix!;
 const API = values.proxy!;
 const PASSWORD = process.env.DEMO_SELLER_PASSWORD ?? 'demo seller password';
 const ADMIN_EMAIL = 'demo-admin@shop.example';
@@ -59,30 +61,31 @@ function plan(c: number, n: number): { card: string; after: ('ship' | 'deliver' 
 
 const started = performance.now();
 const adminToken = await admin();
-// In-stock items of the demo catalog, a page per customer so the orders spread over categories and sellers.
+// In-stock items of the catalog (newest first); customer c's order n takes lines from its own stretch of the list.
+const found = await call(`/api/search?inStock=true&sort=newest&size=100`);
+if (found.status !== 200) throw new Error(`search: ${found.status} ${JSON.stringify(found.body)}`);
+const items = (found.body.items as { id: string }[]).map((i) => i.id);
 const stats = { placed: 0, replayed: 0, declined: 0, outOfStock: 0, skippedCustomers: 0, shipped: 0, delivered: 0, cancelled: 0 };
 for (let c = 1; c <= CUSTOMERS; c++) {
-  const customer = await signIn(`demo-customer-${c}@shop.example`, `Покупатель ${c}`);
+  const customer = await signIn(`${PREFIX}-customer-${c}@shop.example`, `Покупатель ${c}`);
   const mine = await call('/api/orders?page=1&size=1', { token: customer.token });
   if (mine.status === 200 && Number(mine.body?.total ?? 0) > 0) {
     stats.skippedCustomers++;
     continue;
   }
-  const found = await call(`/api/search?inStock=true&sort=newest&size=${ORDERS * 3}&page=${c}`);
-  if (found.status !== 200) throw new Error(`search: ${found.status} ${JSON.stringify(found.body)}`);
-  const items = (found.body.items as { id: string }[]).map((i) => i.id);
   const where = CITIES[c % CITIES.length]!;
   for (let n = 1; n <= ORDERS; n++) {
     const { card, after } = plan(c, n);
     await call('/api/cart', { method: 'DELETE', token: customer.token });
+    if (items.length === 0) break; // nothing in stock: nothing to order
     for (let k = 0; k < 1 + (n % 3); k++) {
-      const itemId = items[((n - 1) * 3 + k) % items.length];
+      const itemId = items[((c - 1) * ORDERS * 3 + (n - 1) * 3 + k) % items.length];
       if (itemId) await call(`/api/cart/items/${itemId}`, { method: 'PUT', token: customer.token, body: { quantity: 1 + ((n + k) % 2) } });
     }
     const res = await call('/api/orders', {
-      method: 'POST', token: customer.token, headers: { 'idempotency-key': `demo-order-${c}-${n}` },
+      method: 'POST', token: customer.token, headers: { 'idempotency-key': `${PREFIX}-order-${c}-${n}` },
       body: {
-        delivery: { ...where, email: `demo-customer-${c}@shop.example` },
+        delivery: { ...where, email: `${PREFIX}-customer-${c}@shop.example` },
         payment: { provider: 'sandbox', card: { number: card, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' } },
       },
     });
