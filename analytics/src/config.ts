@@ -17,12 +17,13 @@ export const config = Type.Object({
   /** Clock skew tolerated for events stamped in the future. */
   ACTIVITY_MAX_FUTURE_MS: Type.Integer({ default: 60_000, minimum: 0, maximum: 3_600_000 }),
   /** Up to this many activity events aggregated in one transaction. */
-  AGGREGATE_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  AGGREGATE_BATCH_SIZE: Type.Integer({ default: 2_000, minimum: 1, maximum: 5_000 }),
   /** A purchase converts a search of the same shopper made at most this long before, whose results were clicked on the bought item. */
   CONVERSION_WINDOW_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 30 }),
   /** The outbox relay publishes collected events to `user-activity` (off: rows are written, another instance relays). */
   RELAY_ENABLED: Type.Boolean({ default: true }),
-  RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  /** Outbox rows per relay round (one Kafka request): collection comes in bursts of small events. */
+  RELAY_BATCH_SIZE: Type.Integer({ default: 2_000, minimum: 1, maximum: 5_000 }),
   RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 50 }),
 });
 

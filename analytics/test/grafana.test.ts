@@ -78,16 +78,20 @@ function interpolatePromql(expr: string, vars: Record<string, { value: string; a
 let reader: pg.Pool;
 before(async () => {
   // An activity run, so that every panel has something to show.
-  const tally = await simulate({ users: 6, minutes: 0.2, activityUrl: await activityBase(), seed: 7, thinkMs: [50, 200] });
-  assert.ok(tally.orders > 0 && tally.noResultSearches > 0, JSON.stringify(tally));
+  const tally = await simulate({ users: 8, minutes: 0.25, activityUrl: await activityBase(), seed: 7, thinkMs: [50, 200] });
+  assert.ok(tally.searches > 0 && tally.productViews > 0, JSON.stringify(tally));
   const ds = datasource('analytics.yml');
   const password = process.env.ANALYTICS_READER_PASSWORD ?? 'analytics-reader';
   assert.equal(ds.secureJsonData?.password, '$ANALYTICS_READER_PASSWORD');
   reader = new pg.Pool({ host: PGHOST, port: Number(PGPORT), user: ds.user ?? READER, password, database: ds.jsonData?.database, max: 2 });
-  // The run's purchases come through order-events and the outbox: wait until they are counted.
+  // Wait until the run is counted (its purchases come last: order-events, then the outbox, then user-activity).
   await waitFor('the run counted', async () => {
-    const { rows } = await reader.query(`SELECT count(*)::int AS n FROM events WHERE type = 'purchase' AND user_id = ANY($1::uuid[])`, [tally.userIds]);
-    return rows[0].n > 0;
+    const { rows } = await reader.query(
+      `SELECT count(*) FILTER (WHERE type = 'product_view' AND anonymous_id LIKE $2)::int AS views, coalesce(sum(quantity) FILTER (WHERE type = 'purchase' AND user_id = ANY($1::uuid[])), 0)::int AS units
+       FROM events WHERE occurred_at >= $3`,
+      [tally.userIds, `${tally.anonymousIdPrefix}%`, tally.startedAt],
+    );
+    return rows[0].views >= tally.productViews && rows[0].units >= tally.purchaseUnits;
   }, 60_000, 250);
 });
 after(async () => {
