@@ -1,4 +1,5 @@
 // All SQL of comment-analysis (database comment_analysis, prisma/comment-analysis/schema.prisma).
+import { inTransaction } from '@shop/kit';
 import type pg from 'pg';
 import type { Analysis, AspectOpinion } from '../analyzer/analyzer.ts';
 
@@ -59,19 +60,8 @@ export class AnalysisRepository {
     this.#pg = pool;
   }
 
-  async #tx<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.#pg.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  #tx<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pg, fn);
   }
 
   /** One item's changes one at a time (the consumer and a reanalysis may meet). */
