@@ -24,9 +24,15 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const stemmer = { stems: (words: string[]) => lemmatizer.stemsStrict(words) };
   const repo = new AnalysisRepository(app.pg);
   const sentiments = app.metrics.counter({ name: 'comment_analysis_reviews_total', help: 'Reviews analyzed, by language and sentiment', labelNames: ['language', 'sentiment'] as const });
+  const aspects = app.metrics.counter({ name: 'comment_analysis_aspects_total', help: 'Aspects judged in analyzed reviews, by aspect and polarity (praised, criticized)', labelNames: ['aspect', 'polarity'] as const });
+  const flags = app.metrics.counter({ name: 'comment_analysis_flags_total', help: 'Moderation flags raised on analyzed reviews, by flag', labelNames: ['flag'] as const });
   const reviews = new ReviewService(repo, {
     texts: new CommentTexts(cfg.ITEM_CRUD_URL, cfg.ITEM_CRUD_TIMEOUT_MS),
-    onAnalyzed: (a) => sentiments.inc({ language: a.language, sentiment: a.sentiment }),
+    onAnalyzed: (a) => {
+      sentiments.inc({ language: a.language, sentiment: a.sentiment });
+      for (const x of a.aspects) if (x.polarity !== 'neutral') aspects.inc({ aspect: x.aspect, polarity: x.polarity });
+      for (const flag of a.flags) flags.inc({ flag });
+    },
   });
 
   const outcomes = app.metrics.counter({ name: 'comment_analysis_events_total', help: 'comment-events handled, by type and outcome (unchanged: a redelivery or an older event)', labelNames: ['type', 'outcome'] as const });

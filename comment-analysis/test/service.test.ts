@@ -128,6 +128,9 @@ describe('comment-analysis: review changes → the item summary', () => {
       assert.deepEqual(body.flags, c.flags, c.text.slice(0, 20));
       assert.equal(body.analyzerVersion, service.reviews.analyzer.version);
     }
+    const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const flag of ['shouting', 'link', 'phone', 'too_short']) assert.match(metrics, new RegExp(`comment_analysis_flags_total\\{flag="${flag}"[^}]*\\} [1-9]`), flag);
+    assert.match(metrics, /comment_analysis_reviews_total\{language="ru",sentiment="negative"[^}]*\} [1-9]/);
   });
 
   it('dead-letters events the contract refuses (bad JSON, empty text, NUL in the text) with the reason, and moves on', async () => {
