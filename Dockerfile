@@ -37,6 +37,7 @@ COPY loms/package.json loms/
 COPY orders/package.json orders/
 COPY analytics/package.json analytics/
 COPY comment-analysis/package.json comment-analysis/
+COPY recommendations/package.json recommendations/
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
@@ -56,10 +57,10 @@ COPY --from=build --chown=node:node /app /app
 # migrate one-shot overrides the command.)
 RUN if [ -n "$SERVICE" ]; then test -f "/app/$SERVICE/src/main.ts" || { echo "no such service: $SERVICE" >&2; exit 1; }; fi
 USER node
-EXPOSE 8080 8081 8082 8083 8084 8085 8086 8087 8088 8089 8092
+EXPOSE 8080 8081 8082 8083 8084 8085 8086 8087 8088 8089 8090 8091 8092
 # Liveness of whichever service runs: PORT when set, else the service's design port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "const p=process.env.PORT||{proxy:8080,sso:8081,'item-crud':8082,'item-etl':8083,search:8084,facade:8085,cart:8086,loms:8087,orders:8088,notifier:8089,analytics:8090,'comment-analysis':8092}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const p=process.env.PORT||{proxy:8080,sso:8081,'item-crud':8082,'item-etl':8083,search:8084,facade:8085,cart:8086,loms:8087,orders:8088,notifier:8089,analytics:8090,recommendations:8091,'comment-analysis':8092}[process.env.SERVICE];fetch('http://127.0.0.1:'+p+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # sh -c so that ${SERVICE} is read at run time; exec replaces the shell, so node is PID 1 and
 # gets SIGTERM itself (graceful shutdown).
 CMD ["sh", "-c", "exec node ${SERVICE}/src/main.ts"]

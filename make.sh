@@ -4,8 +4,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/infra/lib.sh"
 cd "$REPO"
 
-SERVICES=(sso item-crud item-etl search facade cart notifier loms orders analytics comment-analysis proxy)
-declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089 [loms]=8087 [orders]=8088 [analytics]=8090 [comment-analysis]=8092)
+SERVICES=(sso item-crud item-etl search facade cart notifier loms orders analytics recommendations comment-analysis proxy)
+declare -A PORTS=([proxy]=8080 [sso]=8081 [item-crud]=8082 [item-etl]=8083 [search]=8084 [facade]=8085 [cart]=8086 [notifier]=8089 [loms]=8087 [orders]=8088 [analytics]=8090 [recommendations]=8091 [comment-analysis]=8092)
 COMPONENTS=(postgres redis kafka elasticsearch minio mailpit jaeger prometheus logship)
 declare -A COMPONENT_PORTS=([postgres]=$PGPORT [redis]=$REDIS_PORT [kafka]=$KAFKA_PORT [elasticsearch]=$ES_HTTP_PORT [minio]=$MINIO_PORT [mailpit]=$MAILPIT_SMTP_PORT [jaeger]=$JAEGER_OTLP_HTTP_PORT [prometheus]=$PROMETHEUS_PORT)
 : "${READY_TIMEOUT:=120}"
@@ -82,8 +82,9 @@ service_env() {
     loms) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_LOMS" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" "CART_URL=$url:8086" "ITEM_CRUD_URL=$url:8082" $(cat "$LOMS_CLIENT_FILE") ;;
     orders) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_ORDERS" "KAFKA_BROKERS=$KAFKA_BROKERS" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" ;;
     analytics) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_ANALYTICS" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" ;;
+    recommendations) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_RECOMMENDATIONS" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "SSO_URL=$url:8081" ;;
     comment-analysis) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_COMMENT_ANALYSIS" "KAFKA_BROKERS=$KAFKA_BROKERS" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" ;;
-    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" "LOMS_URL=$url:8087" "ORDERS_URL=$url:8088" "NOTIFIER_URL=$url:8089" "ANALYTICS_URL=$url:8090" "COMMENT_ANALYSIS_URL=$url:8092" ;;
+    proxy) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "ITEM_ETL_URL=$url:8083" "SEARCH_URL=$url:8084" "FACADE_URL=$url:8085" "CART_URL=$url:8086" "LOMS_URL=$url:8087" "ORDERS_URL=$url:8088" "NOTIFIER_URL=$url:8089" "ANALYTICS_URL=$url:8090" "RECOMMENDATIONS_URL=$url:8091" "COMMENT_ANALYSIS_URL=$url:8092" ;;
     *) die "unknown service $1" ;;
   esac
 }
@@ -144,7 +145,7 @@ cmd_up() {
   cat <<TXT
   storefront API   http://127.0.0.1:8080/api/search?q=   (all routes: http://127.0.0.1:8080/docs)
   platform health  http://127.0.0.1:8080/health
-  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086  loms :8087  orders :8088  notifier :8089  analytics :8090  comment-analysis :8092
+  services         sso :8081  item-crud :8082  item-etl :8083  search :8084  facade :8085  cart :8086  loms :8087  orders :8088  notifier :8089  analytics :8090  recommendations :8091  comment-analysis :8092
   Elasticsearch    $ELASTICSEARCH_URL
   Kafka            $KAFKA_BROKERS
   PostgreSQL       $DATABASE_URL_SHOP

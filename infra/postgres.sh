@@ -2,7 +2,7 @@
 # infra/postgres.sh {install|start|stop|status}
 # Our own PostgreSQL cluster (not Debian's `main`) in $SHOP_STATE/data/postgres on
 # 127.0.0.1:$PGPORT, run as the `postgres` OS user when we are root. After start:
-# role $PGUSER (password $PGPASSWORD, LOGIN CREATEDB) and databases shop, sso, notifier, loms, orders, analytics, comment_analysis owned by it;
+# role $PGUSER (password $PGPASSWORD, LOGIN CREATEDB) and databases shop, sso, notifier, loms, orders, analytics, comment_analysis, recommendations owned by it;
 # role $ANALYTICS_READER_USER (LOGIN, nothing granted here: the analytics migration grants it SELECT) for Grafana.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,7 +13,7 @@ PG_SOCK="$SHOP_STATE/postgres-socket"
 PG_LOG="$SHOP_LOGS/postgres.log"
 PG_OS_USER=postgres
 ((SHOP_IS_ROOT)) || PG_OS_USER=$(id -un)
-DATABASES=(shop sso notifier loms orders analytics comment_analysis)
+DATABASES=(shop sso notifier loms orders analytics comment_analysis recommendations)
 
 pg_bin() {
   if [[ -n "${PG_BIN:-}" ]]; then printf '%s' "$PG_BIN"; return; fi

@@ -24,6 +24,8 @@ export const config = Type.Object({
   ANALYTICS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8090' }),
   /** Review analysis (same loopback default as the cart, for the same reason). */
   COMMENT_ANALYSIS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8092' }),
+  /** Recommendations (same loopback default as the cart, for the same reason). */
+  RECOMMENDATIONS_URL: Type.String({ ...urlConfig(), default: 'http://127.0.0.1:8091' }),
   /** An upstream that has not answered by then gets the client a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   /**

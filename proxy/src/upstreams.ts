@@ -30,5 +30,6 @@ export function upstreams(cfg: ProxyConfig): Upstream[] {
     { name: 'notifier', url: cfg.NOTIFIER_URL, prefixes: ['/api/notifications'] },
     { name: 'analytics', url: cfg.ANALYTICS_URL, prefixes: ['/api/activity', '/api/analytics'] },
     { name: 'comment-analysis', url: cfg.COMMENT_ANALYSIS_URL, prefixes: ['/api/review-analysis'] },
+    { name: 'recommendations', url: cfg.RECOMMENDATIONS_URL, prefixes: ['/api/recommendations'] },
   ];
 }

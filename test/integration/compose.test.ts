@@ -19,6 +19,7 @@ import { config as lomsConfig } from '../../loms/src/config.ts';
 import { config as notifierConfig } from '../../notifier/src/config.ts';
 import { config as ordersConfig } from '../../orders/src/config.ts';
 import { config as proxyConfig } from '../../proxy/src/config.ts';
+import { config as recommendationsConfig } from '../../recommendations/src/config.ts';
 import { config as searchConfig } from '../../search/src/config.ts';
 import { config as ssoConfig } from '../../sso/src/config.ts';
 
@@ -41,6 +42,7 @@ const SERVICES: Record<string, { port: number; config: TObject }> = {
   analytics: { port: 8090, config: analyticsConfig },
   notifier: { port: 8089, config: notifierConfig },
   'comment-analysis': { port: 8092, config: commentAnalysisConfig },
+  recommendations: { port: 8091, config: recommendationsConfig },
 };
 const SERVICE_NAMES = Object.keys(SERVICES);
 
@@ -70,7 +72,7 @@ const DEFAULTS_ENV_PORTS: Record<string, [string, number]> = {
 };
 
 /** Which database each Postgres-backed service owns (DESIGN.md). */
-const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier', analytics: 'analytics', 'comment-analysis': 'comment_analysis' };
+const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'item-etl': 'shop', loms: 'loms', orders: 'orders', notifier: 'notifier', analytics: 'analytics', 'comment-analysis': 'comment_analysis', recommendations: 'recommendations' };
 
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
@@ -488,6 +490,7 @@ describe('docker-compose.yml: infrastructure', () => {
     assert.equal(new URL(env.DATABASE_URL_ORDERS ?? '').pathname, '/orders');
     assert.equal(new URL(env.DATABASE_URL_ANALYTICS ?? '').pathname, '/analytics');
     assert.equal(new URL(env.DATABASE_URL_COMMENT_ANALYSIS ?? '').pathname, '/comment_analysis');
+    assert.equal(new URL(env.DATABASE_URL_RECOMMENDATIONS ?? '').pathname, '/recommendations');
     assert.equal(new URL(env.DATABASE_URL_SSO ?? '').hostname, 'postgres');
     assert.equal(dependsOn('migrate').postgres, 'service_healthy');
   });
