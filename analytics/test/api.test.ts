@@ -166,6 +166,24 @@ describe('analytics API', () => {
     assert.equal((await get('/api/analytics/sellers/me', {})).status, 401);
   });
 
+  it('popular queries: each shopper once per day, at least two shoppers, only queries that found something', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const [two, one, none] = [`popular two ${tag}`, `popular one ${tag}`, `popular none ${tag}`];
+    const search = (query: string, anonymousId: string, results = 3) => activity('search', { queryId: randomUUID(), query, results, anonymousId });
+    const events = [
+      search(two, 'anon-popular-a'), search(two, 'anon-popular-a'), search(two, 'anon-popular-a'), search(two, 'anon-popular-b'),
+      ...Array.from({ length: 5 }, () => search(one, 'anon-popular-c')),
+      search(none, 'anon-popular-a', 0), search(none, 'anon-popular-b', 0),
+    ];
+    await sendActivity(events);
+    await waitCounted(events.map((e) => e.eventId));
+    const res = await svc.app.inject({ method: 'GET', url: '/api/analytics/popular-queries?limit=5000' });
+    assert.equal(res.statusCode, 200, res.body);
+    const found = res.json<{ queries: { query: string; score: number; shoppers: number }[] }>().queries.filter((q) => q.query.endsWith(tag));
+    assert.deepEqual(found, [{ query: two, score: 2, shoppers: 2 }], 'three searches of one shopper count once; one shopper is not popular; nothing found is not suggested');
+    assert.equal((await svc.app.inject({ method: 'GET', url: '/api/analytics/popular-queries?limit=0' })).statusCode, 400);
+  });
+
   it('400 problem+json on a bad range or bad parameters', async () => {
     const bad = [
       `from=${at(H + HOUR)}&to=${at(H)}`, `from=${at(H)}&to=${at(H)}`, `from=2020-01-01T00:00:00Z&to=2021-06-01T00:00:00Z`,

@@ -3,7 +3,7 @@ import { BrandList } from './brands.ts';
 import { config } from './config.ts';
 import { Lemmatizer } from './lemmas.ts';
 import { registerSearchRoutes } from './routes/search.ts';
-import { PopularQueries } from './services/popular.ts';
+import { PopularQueries, PopularRefresher } from './services/popular.ts';
 import { SearchService } from './services/search.ts';
 import { SuggestService } from './services/suggest.ts';
 import { SynonymFile } from './synonyms.ts';
@@ -36,7 +36,16 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   await synonyms.start();
   app.addHook('onClose', async () => synonyms.stop());
 
-  const popular = new PopularQueries(app.redis, cfg.SEARCH_REDIS_PREFIX);
+  const popular = new PopularQueries(app.redis, cfg.SEARCH_REDIS_PREFIX, cfg.ANALYTICS_URL ? 0 : undefined);
+  if (cfg.ANALYTICS_URL) {
+    const refresher = new PopularRefresher(popular, {
+      url: new URL('/api/analytics/popular-queries?limit=5000', cfg.ANALYTICS_URL).toString(), intervalMs: cfg.POPULAR_REFRESH_MS,
+      log: app.log.child({ component: 'popular-queries' }),
+      outcomes: app.metrics.counter({ name: 'search_popular_refresh_total', help: 'Popular-query list reads from analytics, by outcome', labelNames: ['outcome'] as const }),
+    });
+    app.addHook('onReady', async () => refresher.start());
+    app.addHook('onClose', async () => refresher.stop());
+  }
   registerSearchRoutes(app, {
     search: new SearchService(app.es, cfg.ITEMS_ALIAS, () => synonyms.rules, new Lemmatizer(app.es, cfg.ITEMS_ALIAS), new BrandList(app.es, cfg.ITEMS_ALIAS)),
     suggest: new SuggestService({
@@ -44,6 +53,7 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
       onPopularError: (err) => app.log.debug({ err }, 'popular queries unavailable'),
     }),
     popular,
+    recordPopular: !cfg.ANALYTICS_URL,
     cacheTtlMs: cfg.SEARCH_CACHE_TTL_MS,
     redisPrefix: cfg.SEARCH_REDIS_PREFIX,
     rulesVersion: () => rulesVersion,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Type, baseConfig, elasticsearchConfig, kafkaConfig, portConfig, redisConfig } from '@shop/kit';
+import { Type, baseConfig, elasticsearchConfig, kafkaConfig, portConfig, redisConfig, urlConfig } from '@shop/kit';
 
 export const config = Type.Object({
   ...baseConfig,
@@ -19,4 +19,11 @@ export const config = Type.Object({
   SYNONYMS_POLL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
   /** Where `search` activity events go (`user-activity`, the kit's emitter); unset: none are sent (counted as dropped). Not a readiness dependency. */
   KAFKA_BROKERS: Type.Optional(kafkaConfig.KAFKA_BROKERS),
+  /**
+   * Analytics (GET /api/analytics/popular-queries): when set, popular-query suggestions come from its aggregates
+   * (each shopper once per day, decaying, at least two shoppers), re-read every POPULAR_REFRESH_MS; unset: search
+   * counts its own answered queries in Redis.
+   */
+  ANALYTICS_URL: Type.Optional(urlConfig()),
+  POPULAR_REFRESH_MS: Type.Integer({ default: 60_000, minimum: 100 }),
 });

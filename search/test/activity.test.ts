@@ -3,6 +3,9 @@
 // emitter; Kafka being unreachable neither fails nor slows searching.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '@shop/kit';
 import { activityEnd, readActivity } from '../../analytics/test/helpers.ts';
@@ -53,6 +56,29 @@ describe('search activity', () => {
     );
     assert.equal(first.total, 1);
     assert.deepEqual([byId.get(browseId)!.query, byId.get(browseId)!.anonymousId], ['', 'anonymous']);
+  });
+
+  it('with ANALYTICS_URL the popular-query suggestions are analytics\' list, and searching records none', async () => {
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ queries: [{ query: 'чайник электрический', score: 1.75, shoppers: 3 }, { query: 'сковорода чугунная', score: 0.2, shoppers: 2 }] }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const own = `${prefix}-analytics`;
+    const withAnalytics = await startSearch({ ITEMS_ALIAS: fixture.alias, ANALYTICS_URL: url, POPULAR_REFRESH_MS: '100', SEARCH_REDIS_PREFIX: own, SEARCH_CACHE_TTL_MS: '0' });
+    try {
+      const suggest = async (q: string) => (await withAnalytics.inject({ method: 'GET', url: `/api/search/suggest?q=${encodeURIComponent(q)}` })).json<{ suggestions: { text: string; kind: string }[] }>().suggestions.filter((x) => x.kind === 'query').map((x) => x.text);
+      const { waitFor } = await import('../../test/support.ts');
+      await waitFor('the list', async () => (await suggest('чайн')).includes('чайник электрический'), 10_000, 100);
+      assert.deepEqual(await suggest('сков'), ['сковорода чугунная'], 'a low score is still suggested: analytics filtered the list');
+      for (let i = 0; i < 3; i++) await withAnalytics.inject({ method: 'GET', url: '/api/search?q=%D0%BF%D0%B0%D0%BD' });
+      assert.deepEqual(await suggest('пан'), [], 'searches are not counted by search any more');
+    } finally {
+      await withAnalytics.close();
+      server.close();
+    }
   });
 
   it('Kafka unreachable: searching neither fails nor waits, the search stays ready, events are counted as they are kept or dropped', async () => {

@@ -95,6 +95,24 @@ export class ReportRepository {
     return rows;
   }
 
+  /**
+   * Popular queries for search's suggestions: each (shopper, day) a query was searched counts once (a client
+   * repeating it adds nothing), halved every `halfLifeDays`, over the last `windowDays`; only queries at least
+   * `minShoppers` different shoppers searched and that found something.
+   */
+  async popularQueries(options: { limit: number; minShoppers: number; halfLifeDays: number; windowDays: number }): Promise<{ query: string; score: number; shoppers: number }[]> {
+    const { rows } = await this.#pool.query<{ query: string; score: number; shoppers: number }>(
+      `SELECT q.query, round(sum(power(0.5, (current_date - q.day)::float / $3))::numeric, 4)::float AS score, count(DISTINCT q.actor)::int AS shoppers
+       FROM query_actor_daily q WHERE q.day > current_date - $4::int
+       GROUP BY q.query
+       HAVING count(DISTINCT q.actor) >= $2
+         AND EXISTS (SELECT 1 FROM query_hourly h WHERE h.query = q.query AND h.hour > now() - make_interval(days => $4::int) AND h.searches > h.no_results)
+       ORDER BY score DESC, q.query LIMIT $1`,
+      [options.limit, options.minShoppers, options.halfLifeDays, options.windowDays],
+    );
+    return rows;
+  }
+
   /** Orders and revenue per UTC day or ISO week (Monday) of the period, empty buckets as zeros. */
   async sales({ from, to }: Period, interval: Interval): Promise<SalesPoint[]> {
     const { rows } = await this.#pool.query<SalesPoint>(

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { HttpProblem, problems, requireAuth, unauthorized, type App } from '@shop/kit';
 import type { Interval, ProductMetric, QueryKind } from '../repositories/reports.ts';
 import { PeriodError, period, type ReportService } from '../services/reports.ts';
-import { IntervalQuery, Overview, PeriodQuery, Queries, QueriesQuery, Sales, SellerQuery, SellerReport, TopProducts, TopProductsQuery, Users } from './schemas.ts';
+import { IntervalQuery, Overview, PeriodQuery, PopularQueries, PopularQuery, Queries, QueriesQuery, Sales, SellerQuery, SellerReport, TopProducts, TopProductsQuery, Users } from './schemas.ts';
 
 const tags = ['analytics'];
 const BAD_RANGE = [400, 'Bad query: from not before to, a period longer than 366 days, a value of another shape'] as [number, string];
@@ -74,6 +74,13 @@ export async function analyticsRoutes(app: App, { reports }: { reports: ReportSe
     },
     preValidation: admin,
   }, async (request, reply) => reply.headers(noStore).send(await reports.users(periodOf(request.query, 30), (request.query.interval ?? 'day') as Interval)));
+
+  app.get('/api/analytics/popular-queries', {
+    schema: {
+      tags, summary: "Public: popular queries for search's suggestions — each shopper counts once per day (a client repeating a query adds nothing), a day's weight halves every 7 days (the last 60 days), at least 2 different shoppers, only queries that found something",
+      querystring: PopularQuery, response: { 200: PopularQueries },
+    },
+  }, async (request, reply) => reply.header('cache-control', 'public, max-age=60').send({ queries: await reports.popularQueries(request.query.limit ?? 1_000) }));
 
   app.get('/api/analytics/sellers/me', {
     schema: {

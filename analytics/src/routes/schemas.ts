@@ -117,3 +117,14 @@ export const SellerReport = Type.Object({
   totals: Type.Object(SellerTotalsFields, strict), previousTotals: Type.Object(SellerTotalsFields, strict), growth: GrowthOf(SellerTotalsFields),
   items: Type.Array(Type.Object(ItemRow, strict), { description: "the caller's items with activity in the period, most viewed first" }),
 }, strict);
+
+export const PopularQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5_000, default: 1_000, description: 'queries (1..5000, default 1000)' })),
+}, strict);
+export const PopularQueries = Type.Object({
+  queries: Type.Array(Type.Object({
+    query: Type.String({ description: 'the normalized query' }),
+    score: Type.Number({ minimum: 0, description: 'Σ over (shopper, day) of 0.5^(age in days ÷ 7)' }),
+    shoppers: Type.Integer({ minimum: 2, description: 'different shoppers (users or anonymous ids) who searched it' }),
+  }, strict)),
+}, strict);

@@ -9,6 +9,11 @@ export const MAX_SPAN_DAYS = 366;
 
 export class PeriodError extends Error {}
 
+/** Popular queries: at least this many different shoppers, a day's weight halved every 7 days, the last 60 days. */
+export const POPULAR_MIN_SHOPPERS = 2;
+export const POPULAR_HALF_LIFE_DAYS = 7;
+export const POPULAR_WINDOW_DAYS = 60;
+
 /** The period [from, to): `to` defaults to now, `from` to `to` − `defaultDays`; from < to, at most 366 days. */
 export function period(query: { from?: string; to?: string }, now: number, defaultDays: number): Period {
   const parse = (value: string, name: string) => {
@@ -95,6 +100,10 @@ export class ReportService {
       points: points.map((x, i) => ({ ...x, registrationsGrowth: i === 0 ? null : growth(x.registrations, points[i - 1]!.registrations) })),
       totals: pick(current), previousTotals: pick(prior), growth: growthOf(pick(current), pick(prior)),
     };
+  }
+
+  popularQueries(limit: number) {
+    return this.#repo.popularQueries({ limit, minShoppers: POPULAR_MIN_SHOPPERS, halfLifeDays: POPULAR_HALF_LIFE_DAYS, windowDays: POPULAR_WINDOW_DAYS });
   }
 
   async seller(p: Period, sellerId: string, limit: number) {

@@ -71,6 +71,8 @@ export interface SearchRouteOptions {
   search: SearchService;
   suggest: SuggestService;
   popular: PopularQueries;
+  /** Count answered queries here (false: the list comes from analytics). */
+  recordPopular?: boolean;
   cacheTtlMs: number;
   redisPrefix: string;
   /** Changes when the synonym rules are reloaded, so cached answers of the old rules are not reused. */
@@ -110,7 +112,7 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
     const { value, hit } = await cached<SearchResult>(cacheKey('q', params), () => options.search.search(params), (r) => r.total > 0);
     requests.inc({ step: value.correction?.step ?? (params.q ? 'strict' : 'browse'), cache: hit ? 'hit' : 'miss' });
     if (params.q && value.total === 0) zero.inc();
-    if (params.q && value.total > 0 && p.page === 1 && value.correction?.step !== 'relaxed') {
+    if (options.recordPopular !== false && params.q && value.total > 0 && p.page === 1 && value.correction?.step !== 'relaxed') {
       const asked = (value.correction?.query ?? params.q).toLowerCase();
       options.popular.record(words(asked).join(' ')).catch((err: Error) => request.log.debug({ err }, 'popular query not recorded'));
     }
