@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 const PROXY = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
-const SERVICES = { proxy: 8080, sso: 8081, 'item-crud': 8082, 'item-etl': 8083, search: 8084, facade: 8085, cart: 8086, loms: 8087, orders: 8088, notifier: 8089 } as const;
+/** Every service ./make.sh starts, with its port (make.sh's PORTS table): the proxy's /health and Prometheus must cover them all. */
+const SERVICES: Record<string, number> = Object.fromEntries(
+  [...(/declare -A PORTS=\(([^)]*)\)/.exec(readFileSync(new URL('../../make.sh', import.meta.url), 'utf8'))?.[1] ?? '').matchAll(/\[([\w-]+)\]=(\d+)/g)]
+    .map((m) => [m[1]!, Number(m[2])]),
+);
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -27,6 +31,11 @@ function logLines(service: string): Record<string, unknown>[] {
 }
 
 describe('platform through the proxy', () => {
+  it('knows the services from make.sh', () => {
+    assert.ok(Object.keys(SERVICES).length >= 12, JSON.stringify(SERVICES));
+    assert.equal(SERVICES.proxy, 8080);
+  });
+
   it('reports every service ready in GET /health', async () => {
     const res = await fetch(`${PROXY}/health`);
     const body = (await res.json()) as { status: string; services: Record<string, { status: string; checks: Record<string, { status: string }> }> };
