@@ -13,7 +13,9 @@ import { ReportService } from './services/reports.ts';
 export const ANALYTICS_OUTBOX = { table: 'outbox', lockKey: 'analytics:outbox-relay' } as const;
 
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
-  const service = await createService({ name: 'analytics', config, env });
+  // The client's IP address is never stored, not even in the access log: analytics does not believe the proxy's
+  // X-Forwarded-For (TRUST_PROXY is ignored), so request.ip, which the kit logs, is the proxy's own address.
+  const service = await createService({ name: 'analytics', config, env: { ...env, TRUST_PROXY: undefined } });
   const { app, config: cfg } = service;
   await registerClients(app, 'analytics', cfg, [USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_EVENTS_TOPIC, ITEM_EVENTS_TOPIC]);
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });

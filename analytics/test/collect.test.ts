@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { anonId, db, deleteGroups, newUser, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
+import { buildService } from '../src/app.ts';
+import { DATABASE_URL, KAFKA_BROKERS, SSO_URL, anonId, db, deleteGroups, newGroups, newUser, startAnalytics, waitFor, type AnalyticsApp } from './helpers.ts';
 
 let svc: AnalyticsApp;
 const pool = db();
@@ -110,5 +111,25 @@ describe('POST /api/activity', () => {
     const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, /analytics_collected_events_total\{outcome="rejected",reason="too-old"[^}]*\} [1-9]/);
     assert.match(metrics, /analytics_collected_events_total\{outcome="accepted",reason=""[^}]*\} [1-9]/);
+  });
+});
+
+describe('the client address', () => {
+  it('is not taken from X-Forwarded-For even with TRUST_PROXY set (the access log gets the proxy\'s address)', async () => {
+    const trusting = await buildService({
+      HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL, KAFKA_BROKERS, SSO_URL, RELAY_ENABLED: 'false', TRUST_PROXY: 'loopback', ...newGroups(),
+    });
+    try {
+      let seen: string | undefined;
+      trusting.app.addHook('onResponse', async (request) => {
+        seen = request.ip;
+      });
+      const res = await trusting.app.inject({ method: 'POST', url: '/api/activity', remoteAddress: '127.0.0.1', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9', 'x-anonymous-id': anonId() }, payload: { events: [click()] } });
+      assert.equal(res.statusCode, 202);
+      assert.equal(seen, '127.0.0.1');
+    } finally {
+      await trusting.app.close();
+      await deleteGroups(trusting.consumers.map((c) => c.groupId));
+    }
   });
 });

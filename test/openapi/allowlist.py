@@ -96,6 +96,11 @@ def _period_broken(case):
 
 
 RULES += [
+    ("POST", "/api/activity", "the whole body is at most 64 KiB (a byte size is not a JSON Schema keyword; larger: 413)",
+     lambda case: len(__import__("json").dumps(case.body, ensure_ascii=False).encode()) > 64 * 1024),
+]
+
+RULES += [
     ("GET", path, "the period: from before to, at most 366 days long (a relation between two fields)", _period_broken)
     for path in ("/api/analytics/overview", "/api/analytics/products/top", "/api/analytics/search/queries",
                  "/api/analytics/sales", "/api/analytics/users", "/api/analytics/sellers/me")
