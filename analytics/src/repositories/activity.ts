@@ -3,7 +3,7 @@
 // redelivered event (insert refused) changes nothing: exactly-once effect on top of at-least-once delivery.
 import { createHash } from 'node:crypto';
 import { USER_ACTIVITY_TOPIC, activityKey, encodeActivityEvent, type ActivityEvent, type ItemEvent, type OrderEvent, type UserEvent } from '@shop/contracts';
-import { outboxHeaders, type OutboxWriter } from '@shop/kit';
+import { inTransaction, outboxHeaders, type OutboxWriter } from '@shop/kit';
 import type { Pool, PoolClient } from 'pg';
 import { Deltas, fromCents, hourOf, splitKey, toCents } from '../services/deltas.ts';
 
@@ -25,6 +25,11 @@ export function purchasesOf(event: OrderEvent): ActivityEvent[] {
   }));
 }
 
+/** An activity event as an outbox row for `user-activity` (contract-checked; keyed by user, else anonymous id). */
+const outboxMessage = (e: ActivityEvent, rowId: string) => ({
+  eventId: rowId, topic: USER_ACTIVITY_TOPIC, key: activityKey(e), payload: encodeActivityEvent(e).toString('utf8'), headers: outboxHeaders(),
+});
+
 const row = (e: ActivityEvent) => ({
   event_id: e.eventId, type: e.type, occurred_at: e.occurredAt, anonymous_id: e.anonymousId, user_id: e.userId ?? null,
   session_id: e.sessionId ?? null, item_id: e.itemId ?? null, query_id: e.queryId ?? null, position: e.position ?? null,
@@ -35,21 +40,6 @@ const row = (e: ActivityEvent) => ({
 const EVENT_COLUMNS = `event_id uuid, type text, occurred_at timestamptz, anonymous_id text, user_id uuid, session_id text, item_id uuid,
   query_id uuid, position int, query text, results int, quantity int, value numeric, currency text, order_uid text, path text`;
 const EVENT_NAMES = 'event_id, type, occurred_at, anonymous_id, user_id, session_id, item_id, query_id, position, query, results, quantity, value, currency, order_uid, path';
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
 
 export class ActivityRepository {
   readonly #pool: Pool;
@@ -65,9 +55,7 @@ export class ActivityRepository {
   /** Collected events into the outbox (one statement: all or nothing), relayed to `user-activity`. */
   async collect(events: ActivityEvent[]): Promise<void> {
     // The outbox row has its own id: a client retrying a batch adds rows, the consumer counts each event id once.
-    await this.#outbox.addAll(this.#pool, events.map((e) => ({
-      eventId: crypto.randomUUID(), topic: USER_ACTIVITY_TOPIC, key: activityKey(e), payload: encodeActivityEvent(e).toString('utf8'), headers: outboxHeaders(),
-    })));
+    await this.#outbox.addAll(this.#pool, events.map((e) => outboxMessage(e, crypto.randomUUID())));
   }
 
   /** Counts the events not counted before (one transaction); answers the ones that were new. */
@@ -245,9 +233,7 @@ export class ActivityRepository {
       site.orders++;
       site.revenueCents += toCents(event.data.total);
       await this.#writeSite(client, deltas);
-      await this.#outbox.addAll(client, purchasesOf(event).map((p) => ({
-        eventId: p.eventId, topic: USER_ACTIVITY_TOPIC, key: activityKey(p), payload: encodeActivityEvent(p).toString('utf8'), headers: outboxHeaders(),
-      })));
+      await this.#outbox.addAll(client, purchasesOf(event).map((p) => outboxMessage(p, p.eventId)));
       return true;
     });
   }
