@@ -8,7 +8,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { REJECT_REASONS } from './services/collector.ts';
 import { CollectorService } from './services/collector-service.ts';
 import { activityConsumer, sourceConsumers } from './services/consumers.ts';
-import { ReportService } from './services/reports.ts';
+import { POPULAR_WINDOW_DAYS, ReportService } from './services/reports.ts';
 
 export const ANALYTICS_OUTBOX = { table: 'outbox', lockKey: 'analytics:outbox-relay' } as const;
 
@@ -56,10 +56,16 @@ export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const consumers = [activityConsumer(deps), ...sourceConsumers(deps)];
   const names = ['user-activity consumer', 'order-events consumer', 'user-events consumer', 'item-events consumer'];
   consumers.forEach((consumer, i) => app.health.add(names[i]!, async () => consumer.check()));
+  const retained = app.metrics.counter({ name: 'analytics_retention_deleted_total', help: 'Raw events, searches and popularity rows deleted by retention' });
+  const retention = () => repo.deleteOld(cfg.RAW_RETENTION_DAYS, POPULAR_WINDOW_DAYS).then((n) => retained.inc(n), (err: unknown) => app.log.warn({ err }, 'retention failed; next hour again'));
+  let retentionTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     for (const consumer of consumers) void consumer.startInBackground();
+    void retention();
+    retentionTimer = setInterval(() => void retention(), 3_600_000).unref();
   });
   app.addHook('onClose', async () => {
+    clearInterval(retentionTimer);
     await Promise.all(consumers.map((consumer) => consumer.stop()));
   });
 

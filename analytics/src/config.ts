@@ -20,6 +20,11 @@ export const config = Type.Object({
   AGGREGATE_BATCH_SIZE: Type.Integer({ default: 2_000, minimum: 1, maximum: 5_000 }),
   /** A purchase converts a search of the same shopper made at most this long before, whose results were clicked on the bought item. */
   CONVERSION_WINDOW_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 30 }),
+  /**
+   * Raw events and searches are kept this long (the dedup of a redelivery needs its event id: keep more than Kafka's
+   * retention, 7 days by default); the hourly aggregates are kept for good. Checked at start and every hour.
+   */
+  RAW_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 8, maximum: 3_650 }),
   /** The outbox relay publishes collected events to `user-activity` (off: rows are written, another instance relays). */
   RELAY_ENABLED: Type.Boolean({ default: true }),
   /** Outbox rows per relay round (one Kafka request): collection comes in bursts of small events. */

@@ -161,6 +161,22 @@ describe('aggregates', () => {
     assert.deepEqual(await itemTotals(pool, item), { views: 1, carts: 5, cart_removals: 0, purchases: 0, revenue: '0.00' });
   });
 
+  it('retention: raw events and searches past RAW_RETENTION_DAYS, popularity past 60 days go; aggregates stay', async () => {
+    const [old, recent, oldSearch] = [randomUUID(), randomUUID(), randomUUID()];
+    const q = uniqueQuery('retention');
+    await pool.query(`INSERT INTO events (event_id, type, occurred_at, anonymous_id, received_at) VALUES ($1, 'page_view', now(), 'anon-retention', now() - interval '31 days'), ($2, 'page_view', now(), 'anon-retention', now() - interval '29 days')`, [old, recent]);
+    await pool.query(`INSERT INTO searches (query_id, query, occurred_at, results) VALUES ($1, $2, now() - interval '31 days', 1)`, [oldSearch, q]);
+    await pool.query(`INSERT INTO query_actor_daily (day, query, actor) VALUES (current_date - 61, $1, 'a:anon-retention'), (current_date - 59, $1, 'a:anon-retention-2')`, [q]);
+    await pool.query(`INSERT INTO query_hourly (hour, query, searches) VALUES (date_trunc('hour', now() - interval '40 days'), $1, 1)`, [q]);
+    assert.ok(await svc.repo.deleteOld(30, 60) >= 3);
+    assert.equal((await pool.query('SELECT 1 FROM events WHERE event_id = ANY($1::uuid[])', [[old, recent]])).rowCount, 1);
+    assert.equal((await pool.query('SELECT 1 FROM events WHERE event_id = $1', [recent])).rowCount, 1);
+    assert.equal((await pool.query('SELECT 1 FROM searches WHERE query_id = $1', [oldSearch])).rowCount, 0);
+    assert.equal((await pool.query('SELECT 1 FROM query_actor_daily WHERE query = $1', [q])).rowCount, 1);
+    assert.equal((await queryTotals(pool, q)).searches, 1, 'the aggregates stay');
+    await pool.query('DELETE FROM events WHERE event_id = $1', [recent]);
+  });
+
   it('dead-letters what does not fit the contract, with the reason, and moves on', async () => {
     const key = anonId();
     await sendRaw(USER_ACTIVITY_TOPIC, key, Buffer.from('{"type":"product_view"}'));

@@ -254,6 +254,27 @@ export class ActivityRepository {
     });
   }
 
+  /**
+   * Retention of what only dedup and recomputation need: raw events received and searches made more than `days`
+   * ago, popularity rows older than `popularDays` (deleted in chunks: no long locks). The aggregates stay.
+   */
+  async deleteOld(days: number, popularDays: number): Promise<number> {
+    let deleted = 0;
+    const chunks = [
+      ['DELETE FROM events WHERE event_id IN (SELECT event_id FROM events WHERE received_at < now() - make_interval(days => $1) LIMIT 5000)', days],
+      ['DELETE FROM searches WHERE query_id IN (SELECT query_id FROM searches WHERE occurred_at < now() - make_interval(days => $1) LIMIT 5000)', days],
+      ['DELETE FROM query_actor_daily WHERE (day, query, actor) IN (SELECT day, query, actor FROM query_actor_daily WHERE day < current_date - $1::int LIMIT 5000)', popularDays],
+    ] as const;
+    for (const [sql, keep] of chunks) {
+      for (;;) {
+        const { rowCount } = await this.#pool.query(sql, [keep]);
+        deleted += rowCount ?? 0;
+        if ((rowCount ?? 0) < 5000) break;
+      }
+    }
+    return deleted;
+  }
+
   /** The item dimension: name, category, seller at the highest version seen. */
   async upsertItem(event: ItemEvent): Promise<void> {
     const d = event.data;
