@@ -74,7 +74,7 @@ service_env() {
     item-crud) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "SSO_URL=$url:8081" ;;
     item-etl) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_SHOP" "KAFKA_BROKERS=$KAFKA_BROKERS" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" ;;
     search) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "ANALYTICS_URL=$url:8090" ;;
-    facade) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "ITEM_CRUD_URL=$url:8082" "COMMENT_ANALYSIS_URL=$url:8092" ;;
+    facade) echo "${common[@]}" "ELASTICSEARCH_URL=$ELASTICSEARCH_URL" "REDIS_URL=$REDIS_URL" "KAFKA_BROKERS=$KAFKA_BROKERS" "${minio[@]}" "ITEM_CRUD_URL=$url:8082" "COMMENT_ANALYSIS_URL=$url:8092" "RECOMMENDATIONS_URL=$url:8091" ;;
     cart) echo "${common[@]}" "REDIS_URL=$REDIS_URL" "SSO_URL=$url:8081" "ITEM_CRUD_URL=$url:8082" "KAFKA_BROKERS=$KAFKA_BROKERS" ;;
     # E-mail to Mailpit (infra/mailpit.sh), as in docker-compose.
     notifier) echo "${common[@]}" "DATABASE_URL=$DATABASE_URL_NOTIFIER" "KAFKA_BROKERS=$KAFKA_BROKERS" "SSO_URL=$url:8081" "SMTP_URL=$SMTP_URL" ;;

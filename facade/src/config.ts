@@ -15,6 +15,10 @@ export const config = Type.Object({
   COMMENT_ANALYSIS_URL: Type.Optional(urlConfig()),
   /** Time limit of the review summary call; past it the page goes out without `reviewSummary`. */
   REVIEW_SUMMARY_TIMEOUT_MS: Type.Integer({ default: 300, minimum: 10, maximum: 10_000 }),
+  /** The recommendations service, for the product page's `alsoViewed`/`alsoBought`; unset: both are the page's `related`. */
+  RECOMMENDATIONS_URL: Type.Optional(urlConfig()),
+  /** Time limit of the recommendations calls; past it the lists are the page's `related`. */
+  RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({ default: 300, minimum: 10, maximum: 10_000 }),
   /** The alias the ETL keeps pointing at the current items index (related items come from it). */
   ITEMS_ALIAS: Type.String({ default: 'items', pattern: '^[a-z0-9][a-z0-9._-]{0,200}$' }),
   /** Lifetime of a cached product page; events invalidate it sooner. 0 turns the cache off (every answer is a bypass). */

@@ -24,9 +24,9 @@ before(async () => {
   redisUrl.host = `127.0.0.1:${redisRelay.port}`;
   service = await startService({ DATABASE_URL: pgUrl.toString(), REDIS_URL: redisUrl.toString(), DB_TIMEOUT_MS: '500', REDIS_TIMEOUT_MS: '100' });
   for (const i of items) await sendItem(i);
-  for (const [n, i] of items.entries()) for (let k = 0; k <= n; k++) await sendViews(newAnonymous(), [i.id]);
+  for (const [n, i] of items.entries()) for (let k = 0; k < 2 * (n + 1); k++) await sendViews(newAnonymous(), [i.id]); // 2, 4, 6, 8 views
   await sendViews(newAnonymous(), [items[0]!.id, items[1]!.id]);
-  await waitFor('the views counted', async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM interactions WHERE item_id = ANY($1::uuid[])', [items.map((i) => i.id)])).rows[0]!.n) === 12, 20_000, 100);
+  await waitFor('the views counted', async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM interactions WHERE item_id = ANY($1::uuid[])', [items.map((i) => i.id)])).rows[0]!.n) === 22, 20_000, 100);
 });
 
 after(async () => {

@@ -2,8 +2,18 @@
 import type { ActivityEvent, ItemSnapshot, OrderEvent } from '@shop/contracts';
 import type { ItemInfo, ModelEvent } from './model.ts';
 
-/** The shopper an activity belongs to: the signed-in user, else the anonymous id. */
-export const actorOf = (e: { userId?: string; anonymousId: string }): string => (e.userId ? `user:${e.userId.toLowerCase()}` : `anon:${e.anonymousId}`);
+/**
+ * The anonymous id the kit's emitter gives a request that carried neither a token nor an X-Anonymous-Id: not one
+ * shopper but every such visitor (and crawler) at once.
+ */
+export const NO_IDENTITY = 'anonymous';
+
+/**
+ * The shopper an activity belongs to: the signed-in user, else the anonymous id; '' for a visitor without identity
+ * (their views count for popularity, but they have no history and no session to pair items in).
+ */
+export const actorOf = (e: { userId?: string; anonymousId: string }): string =>
+  e.userId ? `user:${e.userId.toLowerCase()}` : e.anonymousId === NO_IDENTITY ? '' : `anon:${e.anonymousId}`;
 export const userActor = (userId: string) => `user:${userId.toLowerCase()}`;
 export const anonymousActor = (anonymousId: string) => `anon:${anonymousId}`;
 
@@ -17,7 +27,7 @@ export function fromActivity(e: ActivityEvent): Extract<ModelEvent, { kind: 'vie
   const kind = e.type === 'product_view' ? 'view' : e.type === 'add_to_cart' ? 'cart' : null;
   if (!kind || !e.itemId) return null;
   const actor = actorOf(e);
-  return { kind, actor, item: e.itemId.toLowerCase(), at: Date.parse(e.occurredAt), session: e.sessionId ? `session:${e.sessionId}` : actor };
+  return { kind, actor, item: e.itemId.toLowerCase(), at: Date.parse(e.occurredAt), session: !actor ? '' : e.sessionId ? `session:${e.sessionId}` : actor };
 }
 
 /** An order is a purchase when it is paid (order.paid); other order events change nothing here. */

@@ -7,7 +7,10 @@ import {
 
 export interface ItemInfo { id: string; category: string; brand: string; status: 'active' | 'hidden' | 'deleted'; stock: number }
 
-/** One interaction as the model sees it (from `user-activity` and `order-events`). */
+/**
+ * One interaction as the model sees it (from `user-activity` and `order-events`). An empty `actor` (a visitor
+ * without identity) counts for popularity only: no history, no session (an empty `session` pairs nothing).
+ */
 export type ModelEvent =
   | { kind: 'view' | 'cart'; actor: string; item: string; at: number; session: string }
   | { kind: 'purchase'; actor: string; items: string[]; at: number; order: string };
@@ -79,8 +82,9 @@ export class Model {
       return;
     }
     bump(this.popularity, event.item, decayedWeight(KIND_WEIGHT[event.kind], event.at, this.options.popularHalfLifeMs));
+    if (!event.actor) return;
     this.remember(event.actor, { item: event.item, kind: event.kind, at: event.at });
-    if (event.kind !== 'view') return;
+    if (event.kind !== 'view' || !event.session) return;
     let session = this.sessions.get(event.session);
     if (!session || event.at - session.last > this.options.sessionGapMs) this.sessions.set(event.session, (session = { items: [], last: event.at }));
     session.last = event.at;

@@ -35,16 +35,18 @@ export class ModelRepository {
       for (const { key, event } of events) {
         const { rowCount } = await db.query('INSERT INTO seen (key) VALUES ($1) ON CONFLICT DO NOTHING', [key]);
         if (!rowCount) continue;
-        actors.add(event.actor);
         const items = event.kind === 'purchase' ? event.items : [event.item];
         for (const item of items) popularity.set(item, (popularity.get(item) ?? 0) + decayedWeight(KIND_WEIGHT[event.kind], event.at, this.#settings.popularHalfLifeMs));
+        // A visitor without identity: popularity only (no history, no session).
+        if (!event.actor) continue;
+        actors.add(event.actor);
         await db.query(
           `INSERT INTO interactions (actor, item_id, kind, at, session, order_uid)
            SELECT $1, item, $3, $4, $5, $6 FROM unnest($2::uuid[]) AS item`,
           [event.actor, items, event.kind, new Date(event.at), event.kind === 'purchase' ? null : event.session, event.kind === 'purchase' ? event.order : null],
         );
         if (event.kind === 'purchase') await this.#pairs(db, 'buy', items, items);
-        else if (event.kind === 'view') await this.#view(db, event.session, event.item, event.at);
+        else if (event.kind === 'view' && event.session) await this.#view(db, event.session, event.item, event.at);
       }
       // Popularity last and in id order: concurrent batches (activity, orders) lock its rows in one order.
       const ids = [...popularity.keys()].sort();
