@@ -36,6 +36,19 @@ describe('cart activity', () => {
     assert.ok(events.every((e) => e.userId === buyer.id && e.anonymousId === anon));
   });
 
+  it('emptying the cart (DELETE /api/cart) is a remove_from_cart per line with its quantity', async () => {
+    const since = await activityEnd();
+    const buyer = await newUser();
+    const [a, b] = [await newItem(seller), await newItem(seller)];
+    for (const [item, quantity] of [[a, 2], [b, 3]] as const) {
+      assert.equal((await app.inject({ method: 'PUT', url: `/api/cart/items/${item.id}`, headers: buyer.auth, payload: { quantity } })).statusCode, 200);
+    }
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/cart', headers: buyer.auth })).statusCode, 204);
+    const events = await readActivity(since, (e) => e.userId === buyer.id, (found) => found.length >= 4);
+    const removed = events.filter((e) => e.type === 'remove_from_cart').map((e) => [e.itemId, e.quantity]).sort();
+    assert.deepEqual(removed, [[a.id, 2], [b.id, 3]].sort());
+  });
+
   it('Kafka unreachable: the cart works and stays ready', async () => {
     const offline = await startApp({ KAFKA_BROKERS: '127.0.0.1:1' });
     try {

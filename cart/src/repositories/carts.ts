@@ -89,7 +89,7 @@ local version = redis.call('HINCRBY', KEYS[1], '${VERSION_FIELD}', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, version, cjson.decode(existing).quantity or 0}`;
 
-// ARGV: up-to version ('' = every line), ttl ms. Answers {version, removed item ids...}.
+// ARGV: up-to version ('' = every line), ttl ms. Answers {version, removed item id, its quantity, ...}.
 const CLEAR = `
 local all = redis.call('HGETALL', KEYS[1])
 local removed = {}
@@ -98,6 +98,7 @@ for i = 1, #all, 2 do
   if all[i] ~= '${VERSION_FIELD}' and (limit == nil or cjson.decode(all[i + 1]).version <= limit) then
     redis.call('HDEL', KEYS[1], all[i])
     removed[#removed + 1] = all[i]
+    removed[#removed + 1] = tostring(cjson.decode(all[i + 1]).quantity or 0)
   end
 end
 local version = tonumber(redis.call('HGET', KEYS[1], '${VERSION_FIELD}') or '0')
@@ -162,9 +163,11 @@ export class CartRepository {
   }
 
   /** Removes every line, or with `upToVersion` only the lines last changed at or before that version. */
-  async clear(userId: string, upToVersion?: number): Promise<{ removed: string[]; version: number }> {
-    const [version, ...removed] = await this.#bounded(this.#redis.cartClear(cartKey(userId), upToVersion === undefined ? '' : String(upToVersion), this.#options.ttlMs));
-    return { removed, version };
+  async clear(userId: string, upToVersion?: number): Promise<{ removed: string[]; version: number; quantities: Map<string, number> }> {
+    const [version, ...pairs] = await this.#bounded(this.#redis.cartClear(cartKey(userId), upToVersion === undefined ? '' : String(upToVersion), this.#options.ttlMs));
+    const quantities = new Map<string, number>();
+    for (let i = 0; i < pairs.length; i += 2) quantities.set(pairs[i]!, Number(pairs[i + 1] ?? 0));
+    return { removed: [...quantities.keys()], version, quantities };
   }
 
   async #bounded<T>(pending: Promise<T>): Promise<T> {

@@ -60,7 +60,7 @@ export async function cartRoutes(app: App, { cart }: { cart: CartService }): Pro
     schema: { tags, summary: "Empty the caller's cart", response: { 204: noContent('Emptied'), 503: storeDown } },
     preValidation: shopper,
   }, async (request, reply) => {
-    await cart.clear(owner(request));
+    await cart.clear(owner(request), track(request));
     return reply.code(204).send();
   });
 }

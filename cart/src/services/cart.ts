@@ -188,12 +188,15 @@ export class CartService {
     return this.view(userId, requestId);
   }
 
-  async clear(userId: string): Promise<void> {
-    await store(this.#carts.clear(userId));
+  /** Empties the cart; `onChange` hears each line taken out. */
+  async clear(userId: string, onChange?: (change: CartChange) => void): Promise<void> {
+    const { quantities } = await store(this.#carts.clear(userId));
+    for (const [itemId, quantity] of quantities) if (quantity > 0) onChange?.({ itemId, delta: -quantity });
   }
 
   /** After an order: the lines as they were at `upToVersion` (all lines without it); later changes stay. */
   async clearOrdered(userId: string, upToVersion?: number): Promise<{ removed: string[]; version: number }> {
-    return store(this.#carts.clear(userId, upToVersion));
+    const { removed, version } = await store(this.#carts.clear(userId, upToVersion));
+    return { removed, version };
   }
 }
