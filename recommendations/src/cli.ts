@@ -1,18 +1,19 @@
 // Operator commands of the recommendations service:
-//   node recommendations/src/cli.ts evaluate [--source database|synthetic] [--users N] [--seed S] [--days D]
+//   node recommendations/src/cli.ts evaluate [--source database|synthetic] [--since ISO] [--users N] [--seed S] [--days D]
 //       [--k 10] [--holdout 0.2] [--min-interactions 5] [--max-per-brand 3]
 //     replays an activity log with a time-based split per shopper (each shopper's last interactions held out,
 //     nothing from the future in training) and prints HR@k, NDCG@k, precision@k and catalog coverage of each
 //     recommender and of the popularity baseline as JSON. `database` (the default) is what the service has consumed
 //     from user-activity and order-events (RECOMMENDATIONS_DATABASE_URL); `synthetic` a seeded log with known
-//     preferences generated in-process (src/core/synthetic.ts).
+//     preferences generated in-process (src/core/synthetic.ts). --since (database): only the interactions from then on
+//     (e.g. a simulator run's startedAt).
 import { parseArgs } from 'node:util';
 import { UsageError, printJson, runCli } from '@shop/kit';
 import { evaluate } from './core/evaluate.ts';
 import type { ItemInfo, ModelEvent } from './core/model.ts';
 import { synthesize } from './core/synthetic.ts';
 
-const USAGE = `usage: node recommendations/src/cli.ts evaluate [--source database|synthetic] [--users N] [--seed S] [--days D] [--k 10] [--holdout 0.2] [--min-interactions 5] [--max-per-brand 3]`;
+const USAGE = `usage: node recommendations/src/cli.ts evaluate [--source database|synthetic] [--since ISO] [--users N] [--seed S] [--days D] [--k 10] [--holdout 0.2] [--min-interactions 5] [--max-per-brand 3]`;
 
 const number = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   if (value === undefined) return fallback;
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: rest,
       options: {
-        source: { type: 'string', default: 'database' }, users: { type: 'string' }, seed: { type: 'string' }, days: { type: 'string' },
+        source: { type: 'string', default: 'database' }, since: { type: 'string' }, users: { type: 'string' }, seed: { type: 'string' }, days: { type: 'string' },
         k: { type: 'string' }, holdout: { type: 'string' }, 'min-interactions': { type: 'string' }, 'max-per-brand': { type: 'string' },
       },
       strict: true,
@@ -48,11 +49,14 @@ async function main(argv: string[]): Promise<number> {
   };
   let log: { items: ItemInfo[]; events: ModelEvent[] };
   if (v.source === 'synthetic') {
+    if (v.since) throw new UsageError('--since is for --source database');
     log = synthesize({ users: number('users', v.users, 400, 1, 100_000), seed: number('seed', v.seed, 42, 0, 2 ** 32 - 1), days: number('days', v.days, 30, 1, 365) });
   } else if (v.source === 'database') {
     if (v.users ?? v.seed ?? v.days) throw new UsageError('--users, --seed and --days are for --source synthetic');
+    const since = v.since === undefined ? undefined : new Date(v.since);
+    if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be a date-time (ISO 8601)');
     const { loadLogFromDatabase } = await import('./repositories/log.ts');
-    log = await loadLogFromDatabase();
+    log = await loadLogFromDatabase(since);
   } else {
     throw new UsageError(`--source must be database or synthetic, not '${v.source}'`);
   }

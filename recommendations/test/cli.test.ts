@@ -27,10 +27,12 @@ describe('cli evaluate', () => {
     const report = JSON.parse((await cli(['evaluate'])).stdout) as Report;
     assert.equal(report.source, 'database');
     assert.ok(report.recommenders.popular);
+    const future = JSON.parse((await cli(['evaluate', '--since', '2100-01-01T00:00:00Z'])).stdout) as Report;
+    assert.equal(future.evaluated, 0);
   });
 
   it('exits 64 on a bad command line', async () => {
-    for (const args of [['rebuild'], ['evaluate', '--k', '0'], ['evaluate', '--source', 'csv'], ['evaluate', '--users', '5']]) {
+    for (const args of [['rebuild'], ['evaluate', '--k', '0'], ['evaluate', '--source', 'csv'], ['evaluate', '--users', '5'], ['evaluate', '--since', 'yesterday']]) {
       await assert.rejects(cli(args), (err: { code?: number }) => err.code === 64, args.join(' '));
     }
   });

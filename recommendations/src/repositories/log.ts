@@ -3,10 +3,11 @@
 import pg from 'pg';
 import type { ItemInfo, ModelEvent } from '../core/model.ts';
 
-export async function loadLog(pool: pg.Pool): Promise<{ items: ItemInfo[]; events: ModelEvent[] }> {
+export async function loadLog(pool: pg.Pool, since?: Date): Promise<{ items: ItemInfo[]; events: ModelEvent[] }> {
   const items = (await pool.query<ItemInfo>('SELECT id, category, brand, status, stock FROM items')).rows;
   const { rows } = await pool.query<{ actor: string; item_id: string; kind: 'view' | 'cart' | 'purchase'; at: Date; session: string | null; order_uid: string | null }>(
-    'SELECT actor, item_id, kind, at, session, order_uid FROM interactions ORDER BY at, id',
+    'SELECT actor, item_id, kind, at, session, order_uid FROM interactions WHERE at >= $1 ORDER BY at, id',
+    [since ?? new Date(0)],
   );
   const events: ModelEvent[] = [];
   const orders = new Map<string, Extract<ModelEvent, { kind: 'purchase' }>>();
@@ -28,11 +29,11 @@ export async function loadLog(pool: pg.Pool): Promise<{ items: ItemInfo[]; event
 }
 
 /** For the CLI: DATABASE_URL_RECOMMENDATIONS (or DATABASE_URL), the local default otherwise. */
-export async function loadLogFromDatabase(): Promise<{ items: ItemInfo[]; events: ModelEvent[] }> {
+export async function loadLogFromDatabase(since?: Date): Promise<{ items: ItemInfo[]; events: ModelEvent[] }> {
   const url = process.env.DATABASE_URL_RECOMMENDATIONS ?? process.env.DATABASE_URL ?? 'postgresql://shop:shop@127.0.0.1:5432/recommendations';
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
-    return await loadLog(pool);
+    return await loadLog(pool, since);
   } finally {
     await pool.end();
   }
