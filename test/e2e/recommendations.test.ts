@@ -70,4 +70,25 @@ describe('recommendations through the proxy', () => {
     const paths = Object.keys((docs.body as { paths: object }).paths);
     for (const path of ['/api/recommendations/popular', '/api/recommendations/items/{id}', '/api/recommendations/me']) assert.ok(paths.includes(path), path);
   });
+
+  it('a new item without interactions: similar items from the search index (more_like_this), never itself', async () => {
+    const seller = await newUser('seller', 'e2e-rec-seller');
+    const tag = randomBytes(4).toString('hex');
+    const created = await call('/api/items', {
+      method: 'POST', token: seller.token,
+      body: { name: `Кроссовки для бега мужские ${tag}`, description: 'Лёгкие беговые кроссовки с амортизацией', brand: `NewBrand${tag}`, category: 'running-shoes', price: '5990.00', stock: 3 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    // asked only once the item is in the search index (an earlier answer would be cached for the TTL)
+    await waitFor('the item in the search index', async () => {
+      const res = await call(`/api/search?q=${tag}`, { headers: anonymous() });
+      return (res.body as { items?: { id: string }[] }).items?.some((i) => i.id === id);
+    }, 30_000, 300);
+    const res = await call(`/api/recommendations/items/${id}?kind=also-viewed&size=5`);
+    assert.equal(res.status, 200);
+    const list = res.body as unknown as List;
+    assert.equal(list.source, 'similar', JSON.stringify(list));
+    assert.ok(list.items.length > 0 && !list.items.some((i) => i.id === id));
+  });
 });
