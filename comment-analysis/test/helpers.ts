@@ -3,14 +3,13 @@
 // Elasticsearch (the items index's analyzer) and the running sso; review events produced by the test.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { COMMENT_EVENTS_TOPIC, encodeCommentEvent, type CommentEvent } from '@shop/contracts';
-import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
-import { kafka, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
+import { closeProducer, kafka, producerOnce, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
 import { newAdmin, newUser } from '../../item-crud/test/helpers.ts';
 import { testDatabase } from '../../test/support.ts';
 import { buildService } from '../src/app.ts';
 
-export { kafka, newAdmin, newUser, quietLog, readTopic, sleep, waitFor };
+export { closeProducer, kafka, newAdmin, newUser, quietLog, readTopic, sleep, waitFor };
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const ELASTICSEARCH_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
@@ -53,18 +52,6 @@ export async function startService(extra: Record<string, string> = {}): Promise<
 
 export const db = () => new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 
-let producer: Producer | undefined;
-async function producerOnce(): Promise<Producer> {
-  if (!producer) {
-    producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-  }
-  return producer;
-}
-export const closeProducer = async () => {
-  await producer?.disconnect();
-  producer = undefined;
-};
 
 /** Raw bytes to comment-events under the item's key: where they landed. */
 export async function sendRaw(key: string, value: Buffer | null): Promise<{ partition: number; offset: string }> {

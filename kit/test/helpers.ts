@@ -2,7 +2,7 @@
 // the environment, loopback defaults). Each test file makes its own topics, tables and groups with a
 // random suffix and removes them in its `after`.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Metrics } from '../src/metrics.ts';
 import { sleep, waitFor } from '../../test/support.ts';
@@ -17,6 +17,20 @@ export const quietLog = { info() {}, warn() {}, error() {}, debug() {} };
 export const uniqueSuffix = (label: string) => `${label}_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 export const kafka = () => new Kafka({ clientId: 'kit-test', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+
+let shared: Producer | undefined;
+/** One idempotent producer per test process, connected on first use (`closeProducer` in the suite's `after`). */
+export async function producerOnce(): Promise<Producer> {
+  if (!shared) {
+    shared = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await shared.connect();
+  }
+  return shared;
+}
+export const closeProducer = async (): Promise<void> => {
+  await shared?.disconnect();
+  shared = undefined;
+};
 
 export const pool = () => new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
 

@@ -6,16 +6,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { ORDER_EVENTS_TOPIC, ORDER_STATUS_BY_EVENT, encodeOrderEvent, type OrderEvent, type OrderEventType } from '@shop/contracts';
-import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { kafka, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
+import { closeProducer, kafka, producerOnce, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
 import { signUp, testDatabase } from '../../test/support.ts';
 import { buildService } from '../src/app.ts';
 import { ORDERS_TOPIC } from '../src/services/consumers.ts';
 
-export { kafka, quietLog, readTopic, sleep, waitFor };
+export { closeProducer, kafka, producerOnce, quietLog, readTopic, sleep, waitFor };
 
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 /**
@@ -114,18 +113,6 @@ export class SmtpCatcher {
 
 export const db = () => new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 
-let producer: Producer | undefined;
-export async function producerOnce(): Promise<Producer> {
-  if (!producer) {
-    producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-  }
-  return producer;
-}
-export const closeProducer = async () => {
-  await producer?.disconnect();
-  producer = undefined;
-};
 
 /** A unique order uid (the Kafka key of its documents and events). */
 export const newOrderUid = () => `ntest${randomBytes(6).toString('hex')}`;

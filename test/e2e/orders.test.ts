@@ -56,8 +56,9 @@ describe('checkout through the proxy', () => {
     assert.deepEqual([item.stock, item.reserved, item.available], [0, 0, 0]);
     assert.deepEqual((await call('/api/cart', { token: buyer.token })).body.items, []);
     // item.updated went through the outbox and the ETL: search no longer offers it as in stock, but still finds it.
-    await waitFor('the item out of stock in search', async () => ((await inStock()).length === 0 ? true : undefined), 30_000, 200);
-    assert.deepEqual((await call(`/api/search?q=${encodeURIComponent(name)}`)).body.items.map((i: { id: string }) => i.id), [id]);
+    // (not "no results": a query that finds nothing in stock falls back to relaxed matches of other items)
+    await waitFor('the item out of stock in search', async () => (!(await inStock()).includes(id) ? true : undefined), 30_000, 200);
+    assert.ok((await call(`/api/search?q=${encodeURIComponent(name)}`)).body.items.some((i: { id: string }) => i.id === id));
 
     const [doc] = await waitFor('the order document on orders', () => orders.forKeys([uid]).length ? orders.forKeys([uid]) : undefined, 30_000);
     const parsed = JSON.parse(doc!.value.toString());
@@ -125,7 +126,8 @@ describe('checkout through the proxy', () => {
     const res = await call('/api/orders', { method: 'POST', headers: { 'idempotency-key': randomUUID() }, body: body() });
     assert.equal(res.status, 401);
     const doc = (await call('/docs/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>> };
-    assert.deepEqual(Object.keys(doc.paths['/api/orders'] ?? {}), ['post']);
+    // /api/orders is shared by method: loms documents the POST, the orders service the GET (the order store's list).
+    assert.deepEqual(Object.keys(doc.paths['/api/orders'] ?? {}).sort(), ['get', 'post']);
     for (const action of ['cancel', 'ship', 'deliver']) assert.deepEqual(Object.keys(doc.paths[`/api/orders/{uid}/${action}`] ?? {}), ['post']);
     const header = doc.paths['/api/orders']!.post!.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
     assert.equal(header?.required, true);
