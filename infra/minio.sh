@@ -29,6 +29,10 @@ ensure_bucket() {
     log "$NAME: bucket $MINIO_BUCKET created"
   elif [[ "$code" == 409 ]] && grep -q BucketAlreadyOwnedByYou "$body"; then
     :
+  elif grep -q XMinioServerNotInitialized "$body"; then
+    # /minio/health/ready can answer before the object layer is up: not an error yet, asked again.
+    rm -f "$body"
+    return 1
   else
     cat "$body" >&2; rm -f "$body"
     die "$NAME: creating bucket $MINIO_BUCKET failed (HTTP $code)"
@@ -48,7 +52,9 @@ start() {
       --address "$MINIO_HOST:$MINIO_PORT" --console-address "$MINIO_HOST:$MINIO_CONSOLE_PORT"
   fi
   wait_cmd "${MINIO_START_TIMEOUT:-60}" "$NAME" ready
-  ensure_bucket
+  local i
+  for ((i = 0; i < 60; i++)); do ensure_bucket && break; sleep 0.5; done
+  ((i < 60)) || die "$NAME: not initialized after 30 s (bucket $MINIO_BUCKET not created; log: $SHOP_LOGS/$NAME.log)"
   log "$NAME ready at $MINIO_ENDPOINT (bucket $MINIO_BUCKET)"
 }
 
