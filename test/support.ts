@@ -84,3 +84,14 @@ export async function testDatabase(serviceUrl: string, database: string, config:
   });
   return url.toString();
 }
+
+/**
+ * A small demo catalog through the public API (scripts/seed.ts: `items` items of `sellers` demo sellers, idempotent),
+ * for tests that play shoppers over the catalog (the simulator needs in-stock items in several categories) and must
+ * not rely on what other test files happened to leave behind.
+ */
+export function seedCatalog(items = 120, sellers = 2): void {
+  execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/seed.ts', import.meta.url)), '--items', String(items), '--sellers', String(sellers)], {
+    env: { ...process.env, SEED_IMAGES_PER_SELLER: process.env.SEED_IMAGES_PER_SELLER ?? '1' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { parse } from 'yaml';
 import { simulate } from '../../scripts/simulate.ts';
 import { activityBase, waitFor } from './helpers.ts';
+import { seedCatalog } from '../../test/support.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
@@ -77,7 +78,8 @@ function interpolatePromql(expr: string, vars: Record<string, { value: string; a
 
 let reader: pg.Pool;
 before(async () => {
-  // An activity run, so that every panel has something to show.
+  // An activity run, so that every panel has something to show (over a catalog of its own making).
+  seedCatalog();
   const tally = await simulate({ users: 8, minutes: 0.25, activityUrl: await activityBase(), seed: 7, thinkMs: [50, 200] });
   assert.ok(tally.searches > 0 && tally.productViews > 0, JSON.stringify(tally));
   const ds = datasource('analytics.yml');

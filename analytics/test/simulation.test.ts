@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { simulate, type Tally } from '../../scripts/simulate.ts';
 import { activityBase, db, waitFor } from './helpers.ts';
+import { seedCatalog } from '../../test/support.ts';
 
 const BASE = process.env.PROXY_URL ?? 'http://127.0.0.1:8080';
 const HOUR = 3_600_000;
@@ -26,6 +27,7 @@ async function runCounts(t: Tally) {
 }
 
 before(async () => {
+  seedCatalog();
   tally = await simulate({ users: 8, minutes: 0.25, baseUrl: BASE, activityUrl: await activityBase(), seed: 20261202, thinkMs: [50, 200] });
   window = { from: new Date(Math.floor(Date.parse(tally.startedAt) / HOUR) * HOUR), to: new Date(Math.ceil((Date.parse(tally.endedAt) + 1) / HOUR) * HOUR) };
 });
