@@ -71,6 +71,7 @@ describe('kill -9', () => {
     }
     // Each item is changed again and again (each PATCH names the version it read) while the process is killed.
     let killed = false;
+    let patched = 0;
     const writers = ids.map(async (id) => {
       let version = 1;
       while (!killed) {
@@ -78,13 +79,16 @@ describe('kill -9', () => {
           const res = await api(`/api/items/${id}`, { method: 'PATCH', body: { stock: version }, ifMatch: `"${version}"` });
           if (res.status !== 200) throw new Error(`PATCH ${res.status} ${await res.text()}`);
           version = (await res.json() as ItemJson).version;
+          patched++;
         } catch (err) {
           if (killed) return;
           throw err;
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 400));
+    // Killed once the writers have made progress (a count, not a fixed delay: a slow machine once managed only one
+    // change per item in 400 ms), while they are still writing.
+    await eventually(async () => (patched >= ids.length * 3 ? true : undefined), 30_000, 'three changes per item before the kill');
     killed = true;
     await kill(child, 'SIGKILL');
     await Promise.all(writers);
