@@ -74,8 +74,10 @@ describe('platform through the proxy', () => {
       logLines('search').find((l) => l.requestId === requestId));
     assert.equal(line.traceId, traceId, 'the search service continues the caller trace');
     assert.equal(line.service, 'search');
-    const proxyLine = logLines('proxy').find((l) => l.requestId === requestId);
-    assert.equal(proxyLine?.traceId, traceId);
+    // Each service's log lines leave in batches (up to 250 ms apart): the proxy's line may come later than search's.
+    const proxyLine = await eventually('the proxy to log the request', async () =>
+      logLines('proxy').find((l) => l.requestId === requestId));
+    assert.equal(proxyLine.traceId, traceId, 'the proxy logs the caller trace');
   });
 
   it('serves Prometheus metrics on every service, and Prometheus scrapes them all', async () => {
