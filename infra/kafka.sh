@@ -12,7 +12,7 @@ K_DIR="$SHOP_STATE/kafka"
 K_DATA="$SHOP_STATE/data/kafka"
 K_PROPS="$K_DIR/server.properties"
 # topic:partitions, created idempotently after start
-TOPICS=(item-events:3 item-events.dlq:3 comment-events:3 user-events:3 orders:3 orders.dlq:3 order-events:3 order-events.dlq:3 user-activity:3 user-activity.dlq:3 comment-events.dlq:3)
+TOPICS=(item-events:3 item-events.dlq:3 comment-events:3 user-events:3 orders:3 orders.dlq:3 order-events:3 order-events.dlq:3 user-activity:3 user-activity.dlq:3 comment-events.dlq:3 review-summaries:3 review-summaries.dlq:3)
 
 # short-lived CLI JVMs: C1 only, serial GC, small heap -> ~1 s each
 TOOL_JAVA_OPTS=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto

@@ -6,3 +6,4 @@ export * from './user-events.ts';
 export * from './auth.ts';
 export * from './text.ts';
 export * from './activity-events.ts';
+export * from './review-summaries.ts';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
+import { ITEM_EVENTS_DLQ_TOPIC, ITEM_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, ORDER_EVENTS_TOPIC, REVIEW_SUMMARIES_DLQ_TOPIC, REVIEW_SUMMARIES_TOPIC, USER_ACTIVITY_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_EVENTS_TOPIC } from '@shop/contracts';
 import { Type, baseConfig, createService, loadConfig, portConfig, requiredVariables, type App } from '@shop/kit';
 import type { TObject } from '@sinclair/typebox';
 import { config as analyticsConfig } from '../../analytics/src/config.ts';
@@ -77,7 +77,7 @@ const DATABASES: Record<string, string> = { sso: 'sso', 'item-crud': 'shop', 'it
 /** Port each infrastructure container listens on inside the compose network (Kafka: see advertised listeners). */
 const INFRA_CONTAINER_PORTS: Record<string, number> = { postgres: 5432, redis: 6379, elasticsearch: 9200, minio: 9000, jaeger: 4318, mailpit: 1025 };
 
-const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC, 'comment-events.dlq'];
+const TOPICS = [ITEM_EVENTS_TOPIC, ITEM_EVENTS_DLQ_TOPIC, 'comment-events', USER_EVENTS_TOPIC, 'orders', ORDER_EVENTS_TOPIC, ORDER_EVENTS_DLQ_TOPIC, USER_ACTIVITY_TOPIC, USER_ACTIVITY_DLQ_TOPIC, 'comment-events.dlq', REVIEW_SUMMARIES_TOPIC, REVIEW_SUMMARIES_DLQ_TOPIC];
 
 // ------------------------------------------------------------------ reading compose
 
