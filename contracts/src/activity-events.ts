@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 /**
  * Topic `user-activity` (3 partitions), key = the user id, else the anonymous id (one shopper's events stay
@@ -24,8 +24,6 @@ const ANONYMOUS_ID = new RegExp(ANONYMOUS_ID_PATTERN);
 export const anonymousIdFrom = (value: unknown): string | undefined =>
   typeof value === 'string' && ANONYMOUS_ID.test(value) ? value : undefined;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 /** A decimal amount with two fraction digits ("1999.90"). */
 const Amount = Type.String({ pattern: '^(0|[1-9]\\d{0,11})\\.\\d{2}$' });
 export const MAX_QUERY_LENGTH = 200;
@@ -81,7 +79,7 @@ const compiled = TypeCompiler.Compile(ActivityEvent);
 /** Checks a decoded value against the schema and the per-type rules. */
 export function validateActivityEvent(value: unknown): Validation<ActivityEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   const missing = REQUIRED_BY_TYPE[value.type].filter((field) => value[field] === undefined);
   if (missing.length) return { ok: false, errors: missing.map((field) => `/${field}: required for ${value.type}`) };

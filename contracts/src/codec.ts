@@ -1,3 +1,10 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
+
+/** Field schemas every event contract uses (internal to the contracts: not re-exported by the index). */
+export const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+export const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
+
 /** What a validator answers: the typed value, or every reason it was refused. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
@@ -18,4 +25,9 @@ export function encodeJson<T>(value: T, validate: (value: unknown) => Validation
   const result = validate(value);
   if (!result.ok) throw new Error(`invalid ${what}: ${result.errors.join('; ')}`);
   return Buffer.from(JSON.stringify(value));
+}
+
+/** The first ten reasons a compiled schema refuses `value`, as `path: message`. */
+export function schemaErrors<T extends TSchema>(compiled: TypeCheck<T>, value: unknown): string[] {
+  return [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`);
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 /**
  * Topic `comment-events` (3 partitions), key = item id (one item's review changes stay in order).
@@ -18,8 +18,6 @@ export const COMMENT_RATING_MAX = 5;
 export const COMMENT_TEXT_MIN = 1;
 export const COMMENT_TEXT_MAX = 2_000;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 
 /** An item's rating after the change: `average` is `rating_sum / rating_count` rounded to one decimal, 0 when there is none. */
 export const RatingSummary = Type.Object(
@@ -74,7 +72,7 @@ const compiled = TypeCompiler.Compile(CommentEvent);
 /** Checks a decoded value against the envelope schema. */
 export function validateCommentEvent(value: unknown): Validation<CommentEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   return { ok: true, value };
 }

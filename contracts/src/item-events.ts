@@ -1,13 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 export const ITEM_EVENTS_TOPIC = 'item-events';
 export const ITEM_EVENTS_DLQ_TOPIC = 'item-events.dlq';
 export const ITEM_EVENT_TYPES = ['item.created', 'item.updated', 'item.deleted'] as const;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 
 /** A price as a decimal string with exactly two fraction digits, greater than zero. */
 export const Price = Type.String({ pattern: '^(0\\.(0[1-9]|[1-9]\\d)|[1-9]\\d{0,11}\\.\\d{2})$' });
@@ -82,7 +80,7 @@ export type { Validation };
 /** Checks a decoded value against the envelope schema, including cross-field rules. */
 export function validateItemEvent(value: unknown): Validation<ItemEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   const errors: string[] = [];
   if (value.version !== value.data.version) errors.push(`/version: ${value.version} differs from /data/version ${value.data.version}`);

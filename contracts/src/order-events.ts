@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 export const ORDER_EVENTS_TOPIC = 'order-events';
 export const ORDER_EVENTS_DLQ_TOPIC = 'order-events.dlq';
@@ -11,8 +11,6 @@ export const ORDER_STATUS_BY_EVENT = {
   'order.cancelled': 'cancelled', 'order.shipped': 'shipped', 'order.delivered': 'delivered',
 } as const;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 /** A decimal amount with exactly two fraction digits ("1999.90"); a total may be 0.00, a line price may not. */
 const Amount = Type.String({ pattern: '^(0|[1-9]\\d{0,11})\\.\\d{2}$' });
 
@@ -67,7 +65,7 @@ const compiled = TypeCompiler.Compile(OrderEvent);
 /** Checks a decoded value against the envelope schema, including cross-field rules (status fits the type). */
 export function validateOrderEvent(value: unknown): Validation<OrderEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   const expected = ORDER_STATUS_BY_EVENT[value.type];
   if (value.data.status !== expected) return { ok: false, errors: [`/data/status: '${value.data.status}' does not fit event type ${value.type} (expected '${expected}')`] };

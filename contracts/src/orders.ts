@@ -4,7 +4,7 @@
 // checks beyond them (totals, the sale, non-negative amounts).
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, type Validation } from './codec.ts';
 
 export const ORDERS_TOPIC = 'orders';
 export const ORDERS_DLQ_TOPIC = 'orders.dlq';
@@ -105,7 +105,7 @@ const compiled = TypeCompiler.Compile(OrderDocument);
 
 /** The schema, then the consistency rules. */
 export function validateOrderDocument(value: unknown): Validation<OrderDocument> {
-  if (!compiled.Check(value)) return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+  if (!compiled.Check(value)) return { ok: false, errors: schemaErrors(compiled, value) };
   const problems = orderDocumentProblems(value);
   return problems.length ? { ok: false, errors: problems } : { ok: true, value };
 }

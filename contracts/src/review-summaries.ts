@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 /**
  * Topic `review-summaries` (3 partitions), key = item id. Produced by comment-analysis through its transactional
@@ -19,8 +19,6 @@ export const REVIEW_SUMMARY_EVENT_TYPES = ['review-summary.updated'] as const;
 export const REVIEW_SUMMARY_ASPECTS_MAX = 50;
 export const REVIEW_SUMMARY_TOP_MAX = 10;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 /** An aspect's name: quality, size, delivery, price, battery, sound, comfort, packaging, screen, appearance, … */
 export const AspectName = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,39}$' });
 const Count = Type.Integer({ minimum: 0 });
@@ -73,7 +71,7 @@ const compiled = TypeCompiler.Compile(ReviewSummaryEvent);
 /** Checks a decoded value against the schema, including the rule that the counts add up. */
 export function validateReviewSummaryEvent(value: unknown): Validation<ReviewSummaryEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   const { count, sentiment } = value.data.summary;
   if (sentiment.positive + sentiment.neutral + sentiment.negative !== count) {

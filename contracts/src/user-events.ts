@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ROLES } from './auth.ts';
-import { decodeJson, encodeJson, type Validation } from './codec.ts';
+import { decodeJson, encodeJson, schemaErrors, Timestamp, Uuid, type Validation } from './codec.ts';
 
 /**
  * Topic `user-events` (3 partitions), key = user id (one account's events stay in order). Produced by the
@@ -12,8 +12,6 @@ import { decodeJson, encodeJson, type Validation } from './codec.ts';
 export const USER_EVENTS_TOPIC = 'user-events';
 export const USER_EVENT_TYPES = ['user.registered', 'user.updated'] as const;
 
-const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
-const Timestamp = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' });
 
 /** The account after the change. */
 export const UserSnapshot = Type.Object(
@@ -48,7 +46,7 @@ const compiled = TypeCompiler.Compile(UserEvent);
 /** Checks a decoded value against the envelope schema (unknown fields — an e-mail — are refused). */
 export function validateUserEvent(value: unknown): Validation<UserEvent> {
   if (!compiled.Check(value)) {
-    return { ok: false, errors: [...compiled.Errors(value)].slice(0, 10).map((e) => `${e.path || '/'}: ${e.message}`) };
+    return { ok: false, errors: schemaErrors(compiled, value) };
   }
   return { ok: true, value };
 }
