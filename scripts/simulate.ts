@@ -7,6 +7,7 @@
 // the rest stay anonymous and never buy. Prints what it did as JSON (the tally the tests compare the aggregates to).
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '@shop/kit';
 
 export interface SimulationOptions {
   users: number;
@@ -42,18 +43,6 @@ export interface Tally {
   viewsByCategory: Record<string, number>;
 }
 
-/** mulberry32: a small seeded PRNG, so a run with a seed is repeatable in its choices. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const JOURNEYS = [['search', 45], ['browse', 30], ['page', 15], ['cart', 10]] as const;
 const NONSENSE = ['qzxwv', 'ytrewqz', 'xkcdqwp', 'bzzzzt', 'fjqkpl'];
 const CARD = { number: '4242424242424242', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' };
@@ -63,7 +52,7 @@ interface Item { id: string; name: string; category: string }
 export async function simulate(options: SimulationOptions): Promise<Tally> {
   const base = (options.baseUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const activityUrl = (options.activityUrl ?? base).replace(/\/$/, '');
-  const random = prng(options.seed ?? Date.now());
+  const random = seededRandom(options.seed ?? Date.now());
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const weighted = <T extends string>(entries: readonly (readonly [T, number])[]): T => {
     let r = random() * entries.reduce((s, [, w]) => s + w, 0);

@@ -19,3 +19,4 @@ export { UsageError, printJson, runCli } from './cli.ts';
 export * from './outbox.ts';
 export * from './consumer.ts';
 export { ActivityEmitter, DROP_REASONS, activityActor, activityEmitterPlugin, type ActivityEmitterOptions, type ActivityInput, type DropReason } from './activity.ts';
+export { seededRandom } from './random.ts';

@@ -3,6 +3,7 @@
 // kind), duplicates (an earlier valid document again, byte for byte) and conflicts (an earlier uid with other
 // content). Seeded: the same seed gives the same stream.
 import { saleTotal, type OrderDocument } from '@shop/contracts';
+import { seededRandom } from '@shop/kit';
 
 export type Kind = 'valid' | 'invalid' | 'duplicate' | 'conflict';
 /** The refusal each invalid document is made to get (the orders consumer's dead-letter reasons). */
@@ -32,18 +33,6 @@ export interface GeneratorOptions {
   /** Prefix of every order uid (tests tell their orders apart). */
   uidPrefix?: string;
   now?: number;
-}
-
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const RU = {
@@ -76,7 +65,7 @@ export class OrderGenerator {
 
   constructor(options: GeneratorOptions) {
     this.#o = options;
-    this.#r = rng(options.seed ?? Date.now());
+    this.#r = seededRandom(options.seed ?? Date.now());
   }
 
   #int(min: number, max: number): number {

@@ -3,19 +3,9 @@
 // items within a category are Zipf-popular; a session views 2..6 items of one category, sometimes carts one, and
 // half the carts are bought, sometimes with an item of the complementary category (cases with phones). A fifth of
 // the shoppers are anonymous and never buy.
+import { seededRandom } from '@shop/kit';
 import type { ItemInfo, ModelEvent } from './model.ts';
 import { DAY_MS } from './rank.ts';
-
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions { users: number; seed: number; days: number; categories: number; itemsPerCategory: number; brandsPerCategory: number; start: number }
 
@@ -29,7 +19,7 @@ export interface SyntheticLog { items: ItemInfo[]; events: ModelEvent[]; favouri
 
 export function synthesize(options: Partial<SyntheticOptions> = {}): SyntheticLog {
   const o = { ...DEFAULT_SYNTHETIC, ...options };
-  const random = prng(o.seed);
+  const random = seededRandom(o.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const weighted = <T>(list: readonly T[], weight: (t: T) => number): T => {
     let r = random() * list.reduce((s, t) => s + weight(t), 0);
