@@ -4,38 +4,19 @@
  * page with a short time limit. When the service is unset, slow or down, each list is the page's own `related`
  * (Elasticsearch more_like_this) with `source: "related"`, so the page always carries both.
  */
-import type { Log } from '../log.ts';
+import { PageSource } from './page-source.ts';
 
 export const RECOMMENDATIONS_SIZE = 8;
 export type RecommendationKind = 'also-viewed' | 'also-bought';
 export interface PageRecommendations { alsoViewed?: string; alsoBought?: string }
 
-export class RecommendationsClient {
-  readonly #base: string;
-  readonly #timeoutMs: number;
-  readonly #log: Log;
-
-  constructor(baseUrl: string, timeoutMs: number, log: Log) {
-    this.#base = baseUrl.replace(/\/+$/, '');
-    this.#timeoutMs = timeoutMs;
-    this.#log = log;
-  }
-
-  /** One list as JSON text `{items, source}`, or undefined (the service down, slow or answering nonsense). */
+export class RecommendationsClient extends PageSource {
+  /** One list as JSON text `{items, source}`, or undefined (the service down, slow, degraded or answering nonsense). */
   async list(itemId: string, kind: RecommendationKind, requestId?: string): Promise<string | undefined> {
-    try {
-      const res = await fetch(`${this.#base}/api/recommendations/items/${encodeURIComponent(itemId)}?kind=${kind}&size=${RECOMMENDATIONS_SIZE}`, {
-        headers: { accept: 'application/json', ...(requestId ? { 'x-request-id': requestId } : {}) },
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      if (!res.ok) return undefined;
-      const body = await res.json() as { items?: unknown; source?: unknown };
-      if (!Array.isArray(body?.items) || typeof body.source !== 'string' || res.headers.get('x-degraded')) return undefined;
-      return JSON.stringify({ items: body.items, source: body.source });
-    } catch (err) {
-      this.#log.debug({ err, itemId, kind }, 'no recommendations for the product page');
-      return undefined;
-    }
+    const path = `/api/recommendations/items/${encodeURIComponent(itemId)}?kind=${kind}&size=${RECOMMENDATIONS_SIZE}`;
+    const body = await this.getJson(path, requestId, 'recommendations', { itemId, kind }) as { items?: unknown; source?: unknown } | undefined;
+    if (!Array.isArray(body?.items) || typeof body.source !== 'string') return undefined;
+    return JSON.stringify({ items: body.items, source: body.source });
   }
 
   async get(itemId: string, requestId?: string): Promise<PageRecommendations> {

@@ -4,36 +4,17 @@
  * review change within seconds, the page's cache may be older), with a short time limit: when comment-analysis is
  * slow or down the page goes out without it.
  */
-import type { Log } from '../log.ts';
+import { PageSource } from './page-source.ts';
 
 export const REVIEW_SUMMARY_TIMEOUT_MS_DEFAULT = 300;
 
-export class ReviewSummaryClient {
-  readonly #base: string;
-  readonly #timeoutMs: number;
-  readonly #log: Log;
-
-  constructor(baseUrl: string, timeoutMs: number, log: Log) {
-    this.#base = baseUrl.replace(/\/+$/, '');
-    this.#timeoutMs = timeoutMs;
-    this.#log = log;
-  }
-
+export class ReviewSummaryClient extends PageSource {
   /** The summary as JSON text, or undefined (comment-analysis down, slow, or answering something else). */
   async get(itemId: string, requestId?: string): Promise<string | undefined> {
-    try {
-      const res = await fetch(`${this.#base}/api/review-analysis/items/${encodeURIComponent(itemId)}`, {
-        headers: { accept: 'application/json', ...(requestId ? { 'x-request-id': requestId } : {}) },
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      if (!res.ok) return undefined;
-      const body = await res.json() as { itemId?: unknown; count?: unknown };
-      if (body?.itemId !== itemId || typeof body.count !== 'number') return undefined;
-      return JSON.stringify(body);
-    } catch (err) {
-      this.#log.debug({ err, itemId }, 'no review summary for the product page');
-      return undefined;
-    }
+    const body = await this.getJson(`/api/review-analysis/items/${encodeURIComponent(itemId)}`, requestId, 'review summary', { itemId }) as
+      { itemId?: unknown; count?: unknown } | undefined;
+    if (body?.itemId !== itemId || typeof body.count !== 'number') return undefined;
+    return JSON.stringify(body);
   }
 }
 
