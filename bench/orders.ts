@@ -19,6 +19,7 @@ import { OrderRepository, type Incoming } from '../orders/src/repositories/order
 import { OrderGenerator } from '../orders/src/services/generator.ts';
 import { contentHash, type OrderDocument } from '../orders/src/services/validation.ts';
 import { freePort, signUp, sleep, waitFor } from '../test/support.ts';
+import { percentile, round } from './load.ts';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '20000' }, gets: { type: 'string', default: '3000' }, batch: { type: 'string', default: '500' } } });
 const COUNT = Number(values.count);
@@ -32,8 +33,6 @@ const SSO_URL = process.env.SSO_URL ?? 'http://127.0.0.1:8081';
 const id = randomBytes(4).toString('hex');
 const prefix = `bench${id}`;
 const topics = { ORDERS_TOPIC: `orders-bench-${id}`, ORDERS_DLQ_TOPIC: `orders-bench-${id}.dlq`, ORDER_EVENTS_TOPIC: `order-events-bench-${id}` };
-const round = (n: number) => Math.round(n * 1000) / 1000;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 const kafka = new Kafka({ clientId: 'orders-bench', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
