@@ -19,6 +19,7 @@ import { GENERATION_KEY } from '../recommendations/src/services/cache.ts';
 import { Recommender } from '../recommendations/src/services/recommender.ts';
 import { DAY_MS } from '../recommendations/src/core/rank.ts';
 import { freePort, waitFor } from '../test/support.ts';
+import { percentile, round } from './load.ts';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '200' }, actors: { type: 'string', default: '200' }, warm: { type: 'string', default: '3' } } });
 const ITEMS = Number(values.items);
@@ -29,8 +30,6 @@ const DATABASE_URL = process.env.DATABASE_URL_RECOMMENDATIONS ?? 'postgresql://s
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_KEY_PREFIX = process.env.RECOMMENDATIONS_REDIS_KEY_PREFIX ?? '';
 
-const round = (n: number) => Math.round(n * 100) / 100;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const stats = (samples: number[]) => {
   const sorted = [...samples].sort((a, b) => a - b);
   return { n: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) };
