@@ -45,6 +45,8 @@ await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }, { topic:
 const service = await buildService({
   HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL, KAFKA_BROKERS, ELASTICSEARCH_URL, SSO_URL: 'http://127.0.0.1:8081',
   ITEM_CRUD_URL: 'http://127.0.0.1:8082', COMMENT_EVENTS_TOPIC: TOPIC, COMMENT_EVENTS_GROUP: `comment-analysis-bench-${id}`,
+  // The bench's made-up items must not reach the shop's review-summaries consumers: its summaries stay in its test database's outbox.
+  RELAY_ENABLED: 'false',
 });
 try {
   await service.app.ready();
@@ -96,6 +98,7 @@ try {
   await service.app.close();
   await pool.query('DELETE FROM comment_analyses WHERE item_id = ANY($1::uuid[])', [items]);
   await pool.query('DELETE FROM item_review_summaries WHERE item_id = ANY($1::uuid[])', [items]);
+  await pool.query('DELETE FROM outbox WHERE key = ANY($1::text[])', [items]);
   await admin.deleteTopics({ topics: [TOPIC, `${TOPIC}.dlq`] }).catch(() => undefined);
   await admin.deleteGroups([`comment-analysis-bench-${id}`]).catch(() => undefined);
   await admin.disconnect();

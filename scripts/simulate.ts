@@ -141,8 +141,9 @@ export async function simulate(options: SimulationOptions): Promise<Tally> {
         revenueCents += Math.round(Number(res.body.total) * 100);
         cart.clear();
       } else {
-        // Out of stock or declined: the shopper empties the cart and goes on.
-        await call('DELETE', `${base}/api/cart`, headers);
+        // Out of stock or declined: the shopper empties the cart and goes on (the cart reports each line taken out).
+        const cleared = await call('DELETE', `${base}/api/cart`, headers);
+        if (cleared.status >= 200 && cleared.status < 300) tally.removeFromCartUnits += [...cart.values()].reduce((s, q) => s + q, 0);
         cart.clear();
       }
     };

@@ -12,6 +12,9 @@ export const config = Type.Object({
   ORDER_EVENTS_GROUP: Type.String({ default: 'analytics-orders', minLength: 1, maxLength: 100 }),
   USER_EVENTS_GROUP: Type.String({ default: 'analytics-users', minLength: 1, maxLength: 100 }),
   ITEM_EVENTS_GROUP: Type.String({ default: 'analytics-items', minLength: 1, maxLength: 100 }),
+  REVIEW_SUMMARIES_GROUP: Type.String({ default: 'analytics-reviews', minLength: 1, maxLength: 100 }),
+  /** Up to this many review-summary messages (of one partition) stored in one transaction. */
+  REVIEW_SUMMARIES_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
   /** Events older than this when collected are dropped (with the reason). */
   ACTIVITY_MAX_AGE_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 24 * 30 }),
   /** Clock skew tolerated for events stamped in the future. */

@@ -117,6 +117,33 @@ describe('aggregates', () => {
     assert.equal((await queryTotals(pool, query)).converted_searches, 1);
   });
 
+  it('a purchase counted before the search and the click it converts still converts that search, once', async () => {
+    const customer = randomUUID();
+    const bought = randomUUID();
+    const query = uniqueQuery('samovar');
+    // loms's purchase overtakes the shop's search and click (another producer, another partition).
+    const order = paidOrder(customer, [{ itemId: bought, quantity: 1, price: '99.00' }]);
+    await sendRaw(ORDER_EVENTS_TOPIC, order.data.orderUid, encodeOrderEvent(order));
+    await waitCounted(purchasesOf(order));
+    const search = activity('search', { queryId: randomUUID(), query, results: 5, userId: customer, anonymousId: `user:${customer}`, occurredAt: new Date(Date.now() - 60_000).toISOString() });
+    const click = activity('search_click', { queryId: search.queryId, itemId: bought, position: 1, userId: customer, anonymousId: `user:${customer}`, occurredAt: new Date(Date.now() - 30_000).toISOString() });
+    // The click before its search too: the search's arrival converts it.
+    await sendActivity([click]);
+    await waitCounted([click]);
+    assert.equal((await queryTotals(pool, query)).converted_searches, 0, 'no search yet');
+    await sendActivity([search]);
+    await waitCounted([search]);
+    assert.deepEqual(await queryTotals(pool, query), { searches: 1, no_results: 0, clicked_searches: 1, clicks: 1, position_sum: 1, converted_searches: 1 });
+    // A later search of the same shopper, clicked after the purchase, does not convert (the click came after it).
+    const later = activity('search', { queryId: randomUUID(), query, results: 5, userId: customer, anonymousId: `user:${customer}` });
+    const laterClick = activity('search_click', { queryId: later.queryId, itemId: bought, position: 2, userId: customer, anonymousId: `user:${customer}`, occurredAt: new Date(Date.now() + 1_000).toISOString() });
+    await sendActivity([later, laterClick]);
+    await waitCounted([later, laterClick]);
+    await sendActivity([search, click]); // redelivered
+    await sleep(1_500);
+    assert.deepEqual(await queryTotals(pool, query), { searches: 2, no_results: 0, clicked_searches: 2, clicks: 2, position_sum: 3, converted_searches: 1 });
+  });
+
   it('registrations from user-events, once; the item dimension from item-events, latest version', async () => {
     // A real registration (the sso's outbox puts user.registered on user-events), then the same message again.
     const user = await newUser();

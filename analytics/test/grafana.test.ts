@@ -149,7 +149,7 @@ const CHECKED: Record<string, string> = {
   'shop-analytics.json': 'this file, PostgreSQL as the read-only role',
   'shop-operations.json': 'this file, Prometheus',
   'shop-services.json': 'this file, Prometheus',
-  'shop-reviews.json': 'comment-analysis/test/dashboard.test.ts, Prometheus',
+  'shop-reviews.json': 'comment-analysis/test/dashboard.test.ts, Prometheus; its PostgreSQL panel in analytics/test/review-aspects.test.ts, as the read-only role',
 };
 
 for (const file of ['shop-operations.json', 'shop-services.json']) {

@@ -20,7 +20,10 @@ export type AnalyticsApp = Awaited<ReturnType<typeof buildService>>;
 
 export const newGroups = () => {
   const id = randomBytes(4).toString('hex');
-  return { ACTIVITY_GROUP: `analytics-test-${id}`, ORDER_EVENTS_GROUP: `analytics-test-orders-${id}`, USER_EVENTS_GROUP: `analytics-test-users-${id}`, ITEM_EVENTS_GROUP: `analytics-test-items-${id}` };
+  return {
+    ACTIVITY_GROUP: `analytics-test-${id}`, ORDER_EVENTS_GROUP: `analytics-test-orders-${id}`, USER_EVENTS_GROUP: `analytics-test-users-${id}`, ITEM_EVENTS_GROUP: `analytics-test-items-${id}`,
+    REVIEW_SUMMARIES_GROUP: `analytics-test-reviews-${id}`,
+  };
 };
 
 /** An analytics in this process; new groups start at the beginning of the topics (what is there was counted already). */

@@ -1,9 +1,9 @@
 import { JWKS_PATH } from '@shop/contracts';
-import { authPlugin, consumerMetrics, createService, registerClients } from '@shop/kit';
+import { authPlugin, consumerMetrics, createService, outboxRelayPlugin, registerClients } from '@shop/kit';
 import { Lemmatizer } from '@shop/kit/lemmas';
 import { Analyzer } from './analyzer/analyzer.ts';
 import { config } from './config.ts';
-import { AnalysisRepository } from './repositories/analyses.ts';
+import { AnalysisRepository, COMMENT_ANALYSIS_OUTBOX } from './repositories/analyses.ts';
 import { reviewAnalysisRoutes } from './routes/review-analysis.ts';
 import { CommentTexts } from './services/comment-texts.ts';
 import { commentEventsConsumer, dlqOf } from './services/consumer.ts';
@@ -15,14 +15,19 @@ const ANALYZER_RETRY_MS = [500, 1_000, 2_000, 5_000, 10_000];
 export async function buildService(env: NodeJS.ProcessEnv = process.env) {
   const service = await createService({ name: 'comment-analysis', config, env });
   const { app, config: cfg } = service;
-  await registerClients(app, 'comment-analysis', cfg, [cfg.COMMENT_EVENTS_TOPIC, dlqOf(cfg.COMMENT_EVENTS_TOPIC)]);
+  await registerClients(app, 'comment-analysis', cfg, [cfg.COMMENT_EVENTS_TOPIC, dlqOf(cfg.COMMENT_EVENTS_TOPIC), cfg.REVIEW_SUMMARIES_TOPIC]);
   await app.register(authPlugin, { jwksUrl: new URL(JWKS_PATH, cfg.SSO_URL).toString() });
+  // review-summaries: written in the transaction that rebuilds a summary, published from here (the kit's relay: one
+  // round at a time across instances, readiness check `outbox`, outbox_* metrics, a PRODUCER span per row).
+  await app.register(outboxRelayPlugin, {
+    ...COMMENT_ANALYSIS_OUTBOX, enabled: cfg.RELAY_ENABLED, batchSize: cfg.RELAY_BATCH_SIZE, pollMs: cfg.RELAY_POLL_MS, connectionString: cfg.DATABASE_URL,
+  });
 
   // Stems from the items index's analyzer; an Elasticsearch failure is an error (the event is retried), never a
   // silently weaker analysis.
   const lemmatizer = new Lemmatizer(app.es, cfg.ANALYSIS_INDEX, { analyzer: cfg.ANALYSIS_ANALYZER });
   const stemmer = { stems: (words: string[]) => lemmatizer.stemsStrict(words) };
-  const repo = new AnalysisRepository(app.pg);
+  const repo = new AnalysisRepository(app.pg, { summariesTopic: cfg.REVIEW_SUMMARIES_TOPIC });
   const sentiments = app.metrics.counter({ name: 'comment_analysis_reviews_total', help: 'Reviews analyzed, by language and sentiment', labelNames: ['language', 'sentiment'] as const });
   const aspects = app.metrics.counter({ name: 'comment_analysis_aspects_total', help: 'Aspects judged in analyzed reviews, by aspect and polarity (praised, criticized)', labelNames: ['aspect', 'polarity'] as const });
   const flags = app.metrics.counter({ name: 'comment_analysis_flags_total', help: 'Moderation flags raised on analyzed reviews, by flag', labelNames: ['flag'] as const });

@@ -19,6 +19,14 @@ export const config = Type.Object({
   ITEM_CRUD_URL: urlConfig(),
   /** Time limit of one call to item-crud. */
   ITEM_CRUD_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 50, maximum: 60_000 }),
+  /** Where every change of an item's review summary is published (`review-summary.updated`; a benchmark uses a topic of its own). */
+  REVIEW_SUMMARIES_TOPIC: Type.String({ default: 'review-summaries', pattern: '^[A-Za-z0-9._-]{1,240}$' }),
+  /** The outbox relay publishes the summaries' events (off: rows are written, another instance relays). */
+  RELAY_ENABLED: Type.Boolean({ default: true }),
+  /** Outbox rows per relay round (one Kafka request); a reanalysis or `publish-summaries` writes thousands at once. */
+  RELAY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+  /** Fallback poll when no NOTIFY arrives, in ms. */
+  RELAY_POLL_MS: Type.Integer({ default: 1_000, minimum: 10, maximum: 60_000 }),
 });
 
 export type CommentAnalysisConfig = Static<typeof config>;

@@ -1,6 +1,7 @@
 // `cli.ts reanalyze`: every stored review analyzed again with the current lexicon (those of another analyzer version,
-// or all with --all), each item's summary rebuilt. Reads DATABASE_URL (or DATABASE_URL_COMMENT_ANALYSIS),
-// ELASTICSEARCH_URL, ANALYSIS_INDEX, ANALYSIS_ANALYZER.
+// or all with --all), each item's summary rebuilt; a summary that changes gets its next revision and its
+// `review-summaries` event in the outbox (the running service relays it). Reads DATABASE_URL (or
+// DATABASE_URL_COMMENT_ANALYSIS), ELASTICSEARCH_URL, ANALYSIS_INDEX, ANALYSIS_ANALYZER, REVIEW_SUMMARIES_TOPIC.
 import { Client } from '@elastic/elasticsearch';
 import { Type, loadConfig, printJson } from '@shop/kit';
 import { Lemmatizer } from '@shop/kit/lemmas';
@@ -14,6 +15,7 @@ const Config = Type.Object({
   ELASTICSEARCH_URL: Type.String({ default: 'http://127.0.0.1:9200' }),
   ANALYSIS_INDEX: Type.String({ default: 'items', minLength: 1 }),
   ANALYSIS_ANALYZER: Type.String({ default: 'shop_text', minLength: 1 }),
+  REVIEW_SUMMARIES_TOPIC: Type.String({ default: 'review-summaries', pattern: '^[A-Za-z0-9._-]{1,240}$' }),
 });
 
 export async function reanalyze(options: { all: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -23,7 +25,7 @@ export async function reanalyze(options: { all: boolean }, env: NodeJS.ProcessEn
   try {
     const lemmatizer = new Lemmatizer(es, cfg.ANALYSIS_INDEX, { analyzer: cfg.ANALYSIS_ANALYZER });
     const analyzer = await Analyzer.create({ stems: (w) => lemmatizer.stemsStrict(w) });
-    const repo = new AnalysisRepository(pool);
+    const repo = new AnalysisRepository(pool, { summariesTopic: cfg.REVIEW_SUMMARIES_TOPIC });
     const before = await repo.versions();
     const result = await new ReviewService(repo, { analyzer }).reanalyze({ all: options.all });
     printJson({ ok: true, ...result, versionsBefore: before, versionsAfter: await repo.versions() });

@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { COMMENT_EVENTS_TOPIC, encodeCommentEvent, type CommentEvent } from '@shop/contracts';
 import pg from 'pg';
-import { closeProducer, kafka, producerOnce, quietLog, readTopic, sleep, waitFor } from '../../kit/test/helpers.ts';
+import { closeProducer, kafka, producerOnce, quietLog, readTopic, sleep, tapTopic as kitTapTopic, waitFor } from '../../kit/test/helpers.ts';
 import { newAdmin, newUser } from '../../item-crud/test/helpers.ts';
 import { testDatabase } from '../../test/support.ts';
 import { buildService } from '../src/app.ts';
@@ -21,7 +21,7 @@ export const DATABASE_URL = await testDatabase(process.env.DATABASE_URL_COMMENT_
 export type CommentAnalysisApp = Awaited<ReturnType<typeof buildService>>;
 
 /** A new consumer group with no offsets starts at the end of the topic: the test reads only what it sends. */
-async function startAtEnd(groupId: string, topic: string): Promise<void> {
+export async function startAtEnd(groupId: string, topic: string): Promise<void> {
   const admin = kafka().admin();
   await admin.connect();
   try {
@@ -70,3 +70,8 @@ export function reviewEvent(type: CommentEvent['type'], review: { id: string; it
     },
   };
 }
+
+export { type Tap, type TappedMessage } from '../../kit/test/helpers.ts';
+
+/** `topic` read from its end by a group of its own (see the kit's test helpers). */
+export const tapTopic = (topic: string) => kitTapTopic(topic, 'comment-analysis-test');

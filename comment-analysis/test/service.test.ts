@@ -1,7 +1,7 @@
 // comment-analysis against the real Kafka, PostgreSQL (test database), Elasticsearch and sso: review created,
 // edited and deleted → the summary follows; redelivered and late events change nothing; bad events dead-lettered
 // with their reason; bad input (emoji only, 2,000 of one letter) analyzed without a crash; the routes; the
-// text of an event without one read from item-crud; the reanalyze CLI.
+// text of an event without one read from item-crud; the reanalyze CLI (and the summary it changes published).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -211,6 +211,11 @@ describe('comment-analysis: reanalyze', () => {
     assert.equal((await row(r.id))!.analyzer_version, service.reviews.analyzer.version);
     const s = await summary(itemId);
     assert.deepEqual(s.sentiment, { positive: 1, neutral: 0, negative: 0 });
+    // The summary it changed is published (through the outbox, like any change): revision 2 after the first one.
+    const { rows: events } = await pool.query<{ payload: { data: { revision: number; summary: { sentiment: unknown } } } }>(
+      'SELECT payload FROM outbox WHERE key = $1 ORDER BY id', [itemId]);
+    assert.deepEqual(events.map((e) => [e.payload.data.revision, e.payload.data.summary.sentiment]),
+      [[1, { positive: 1, neutral: 0, negative: 0 }], [2, { positive: 1, neutral: 0, negative: 0 }]]);
     const usage = spawnSync(process.execPath, [cli, 'nonsense'], { encoding: 'utf8' });
     assert.equal(usage.status, 64);
   });

@@ -28,6 +28,17 @@ export const reservationConfig = {
   RESERVATION_SWEEP_ENABLED: Type.Boolean({ default: true }),
 };
 
+/** The `review-summaries` consumer (`src/services/review-summaries.ts`): comment-analysis's summaries kept on the items. */
+export const reviewSummariesConfig = {
+  /** Off: this instance does not consume (another one does; the item-crud tests run their own). */
+  REVIEW_SUMMARIES_ENABLED: Type.Boolean({ default: true }),
+  /** Topics (tests run on topics of their own). */
+  REVIEW_SUMMARIES_TOPIC: Type.String({ default: 'review-summaries', pattern: '^[\\w.-]{1,200}$' }),
+  REVIEW_SUMMARIES_DLQ_TOPIC: Type.String({ default: 'review-summaries.dlq', pattern: '^[\\w.-]{1,200}$' }),
+  /** The consumer group (every item-crud instance shares it). */
+  REVIEW_SUMMARIES_GROUP: Type.String({ default: 'item-crud-review-summaries', minLength: 1, maxLength: 100 }),
+};
+
 export const config = Type.Object({
   ...baseConfig,
   PORT: portConfig(8082),
@@ -39,6 +50,7 @@ export const config = Type.Object({
   ...relayConfig,
   ...imageConfig,
   ...reservationConfig,
+  ...reviewSummariesConfig,
 });
 
 /** What `src/cli.ts` reads: the database and the images bucket. */

@@ -48,8 +48,19 @@ function assertProblem(res: { statusCode: number; headers: Record<string, unknow
   return JSON.parse(res.body) as Problem;
 }
 
+/**
+ * The item's rating and its version as the review changes made it. With the stack up, each review change also
+ * reaches comment-analysis, whose review summary comes back through `review-summaries` and bumps the version once
+ * more, at a time of its own (README, "Review summaries"). Such a bump writes an item.updated without a
+ * comment-events row, so it is taken out here: the version less (item.updated rows − comment-events rows) of the
+ * item, read in one statement (one snapshot).
+ */
 const itemRow = async (id: string) =>
-  (await db.query<{ version: number; rating_sum: number; rating_count: number }>('SELECT version, rating_sum, rating_count FROM items WHERE id = $1', [id])).rows[0]!;
+  (await db.query<{ version: number; rating_sum: number; rating_count: number }>(`
+    SELECT i.version - ((SELECT count(*) FROM outbox o WHERE o.key = $1 AND o.topic = 'item-events' AND o.payload->>'type' = 'item.updated')
+                      - (SELECT count(*) FROM outbox o WHERE o.key = $1 AND o.topic = 'comment-events'))::int AS version,
+           i.rating_sum, i.rating_count
+      FROM items i WHERE i.id = $1::uuid`, [id])).rows[0]!;
 
 const getItem = async (id: string) => (await app.inject({ method: 'GET', url: `/api/items/${id}` })).json<ItemJson>();
 
@@ -139,22 +150,26 @@ describe('create, update, delete and the rating', () => {
       const e = commentEvents(item.id);
       return e.length >= 7 ? e : undefined;
     }, 10_000, 'seven comment events');
-    assert.deepEqual(comments.map((e) => [e.type, e.data.rating, e.data.itemVersion, e.data.ratingSummary.average, e.data.ratingSummary.count]), [
-      ['comment.created', 5, item.version + 1, 5, 1],
-      ['comment.updated', 3, item.version + 2, 3, 1],
-      ['comment.created', 4, item.version + 3, 3.5, 2],
-      ['comment.updated', 2, item.version + 4, 2.5, 2],
-      ['comment.deleted', 3, item.version + 5, 2, 1],
-      ['comment.deleted', 2, item.version + 6, 0, 0],
-      ['comment.created', 4, item.version + 7, 4, 1],
+    assert.deepEqual(comments.map((e) => [e.type, e.data.rating, e.data.ratingSummary.average, e.data.ratingSummary.count]), [
+      ['comment.created', 5, 5, 1],
+      ['comment.updated', 3, 3, 1],
+      ['comment.created', 4, 3.5, 2],
+      ['comment.updated', 2, 2.5, 2],
+      ['comment.deleted', 3, 2, 1],
+      ['comment.deleted', 2, 0, 0],
+      ['comment.created', 4, 4, 1],
     ]);
+    // Each review change is a new version (review summaries may add versions in between, see itemRow).
+    const reviewVersions = comments.map((e) => e.data.itemVersion);
+    assert.ok(reviewVersions.every((v, i) => v > (i === 0 ? item.version : reviewVersions[i - 1]!)), `increasing: ${reviewVersions.join(', ')}`);
     assert.deepEqual(comments.slice(0, 2).map((e) => [e.data.id, e.data.authorId, e.data.itemId]), [[c1.id, customer.id, item.id], [c1.id, customer.id, item.id]]);
     assert.ok(commentTap.forKeys([item.id]).every((m) => m.headers['content-type'] === 'application/json' && m.key === item.id));
     const updates = await eventually(() => {
       const e = itemEvents(item.id).filter((x) => x.type === 'item.updated');
-      return e.length >= 7 ? e : undefined;
-    }, 10_000, 'seven item.updated events');
-    assert.deepEqual(updates.map((e) => e.version), Array.from({ length: 7 }, (_, i) => item.version + i + 1));
+      return reviewVersions.every((v) => e.some((x) => x.version === v)) ? e : undefined;
+    }, 10_000, 'an item.updated at the version of each comment event');
+    const versions = updates.map((e) => e.version);
+    assert.deepEqual(versions, Array.from({ length: versions.length }, (_, i) => item.version + i + 1), 'every version once, in order');
     assert.equal(version, item.version + 7);
   });
 });

@@ -1,14 +1,15 @@
 // Shared set-up of the item-crud integration tests: the app built in-process against the real
 // PostgreSQL and Kafka, real access tokens from the running sso, a Kafka tap on item-events.
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client as MinioClient } from 'minio';
 import pg from 'pg';
 import { ServiceTokens, TOKEN_PATH, type App } from '@shop/kit';
 import { buildService, type BuildOptions } from '../src/app.ts';
+import { tapTopic as kitTapTopic } from '../../kit/test/helpers.ts';
 import { ssoPost } from '../../test/support.ts';
 
 export const DATABASE_URL = process.env.DATABASE_URL_SHOP ?? 'postgresql://shop:shop@127.0.0.1:5432/shop';
@@ -27,6 +28,9 @@ export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =
   MINIO_SECRET_KEY: process.env.MINIO_SECRET_KEY ?? 'shopminio-secret',
   SSO_URL,
   LOG_LEVEL: 'silent',
+  // The running item-crud consumes review-summaries; a test app joins only on topics and a group of its own
+  // (test/review-summaries.test.ts), never the real group.
+  REVIEW_SUMMARIES_ENABLED: 'false',
   ...extra,
 });
 
@@ -107,7 +111,11 @@ export const itemBody = (overrides: Record<string, unknown> = {}): Record<string
 export interface ItemJson {
   id: string; article: number; reserved: number; available: number; sellerId: string; name: string; description: string; brand: string; category: string; price: string; currency: string;
   stock: number; attributes: Record<string, string | number>; images: ImageJson[]; rating: { average: number; count: number };
-  status: string; version: number; createdAt: string; updatedAt: string;
+  reviewSummary: ReviewSummaryJson | null; status: string; version: number; createdAt: string; updatedAt: string;
+}
+
+export interface ReviewSummaryJson {
+  count: number; sentiment: { positive: number; neutral: number; negative: number }; score: number; praised: string[]; criticized: string[];
 }
 
 export interface ImageJson { id: string; url: string; thumbUrl: string; width: number; height: number; contentType: string; size: number; position: number }
@@ -149,57 +157,10 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
 
 export const kafka = () => new Kafka({ clientId: 'item-crud-test', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 
-export interface TappedMessage { partition: number; offset: string; key: string; value: Buffer; headers: Record<string, string>; timestamp: number }
+export { type Tap, type TappedMessage } from '../../kit/test/helpers.ts';
 
-export interface Tap {
-  messages: TappedMessage[];
-  forKeys(keys: string[]): TappedMessage[];
-  close(): Promise<void>;
-}
-
-/** Reads `topic` from its current end with a fresh consumer group (ready before this returns). */
-export async function tapTopic(topic: string): Promise<Tap> {
-  const client = kafka();
-  const admin = client.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const groupId = `item-crud-test-${randomUUID()}`;
-  const consumer: Consumer = client.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
-  const messages: TappedMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      messages.push({
-        partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0),
-        headers: headersOf(message.headers), timestamp: Number(message.timestamp),
-      });
-    },
-  });
-  for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
-  await joined;
-  await fetched;
-  return {
-    messages,
-    forKeys: (keys) => messages.filter((m) => keys.includes(m.key)),
-    async close() {
-      await consumer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-      await admin.disconnect();
-    },
-  };
-}
-
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
-}
+/** `topic` read from its end by a group of its own (see the kit's test helpers). */
+export const tapTopic = (topic: string) => kitTapTopic(topic, 'item-crud-test');
 
 // ------------------------------------------------------------------ multipart and MinIO
 

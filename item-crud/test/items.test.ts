@@ -26,7 +26,7 @@ after(async () => {
   await db.end();
 });
 
-const ITEM_KEYS = ['article', 'attributes', 'available', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'rating', 'reserved', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
+const ITEM_KEYS = ['article', 'attributes', 'available', 'brand', 'category', 'createdAt', 'currency', 'description', 'id', 'images', 'name', 'price', 'rating', 'reserved', 'reviewSummary', 'sellerId', 'status', 'stock', 'updatedAt', 'version'];
 
 function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number): Problem {
   assert.equal(res.statusCode, status, res.body);
@@ -58,6 +58,7 @@ describe('create, read, patch, delete', () => {
     assert.equal(item.status, 'active');
     assert.equal(item.version, 1);
     assert.deepEqual(item.images, []);
+    assert.equal(item.reviewSummary, null, 'no review summary before comment-analysis publishes one');
     assert.deepEqual(item.rating, { average: 0, count: 0 });
     assert.deepEqual(item.attributes, { ram_gb: 16, color: 'black' });
     assert.ok(Number.isInteger(item.article) && item.article > 0, `article ${item.article}`);

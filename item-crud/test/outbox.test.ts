@@ -98,10 +98,11 @@ describe('the relay', () => {
     assert.equal(event.type, 'item.created');
     assert.equal(event.version, 1);
     assert.equal(event.source, 'item-crud');
-    // The API's view adds the rating and the reserved/available units and shows images as URLs; the event
-    // carries object keys (none yet).
-    const { rating, reserved, available, ...snapshot } = item;
+    // The API's view adds the rating, the review summary and the reserved/available units and shows images as
+    // URLs; the event carries object keys (none yet).
+    const { rating, reviewSummary, reserved, available, ...snapshot } = item;
     assert.deepEqual(rating, { average: 0, count: 0 });
+    assert.equal(reviewSummary, null);
     assert.deepEqual([reserved, available], [0, item.stock]);
     assert.deepEqual(event.data, snapshot, 'data is the full snapshot the API answered');
     assert.equal(first.key, item.id);

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Client } from '@elastic/elasticsearch';
-import { encodeItemEvent, type ItemEvent, type ItemEventType, type ItemSnapshot } from '@shop/contracts';
+import { encodeItemEvent, type ItemEvent, type ItemEventType, type ItemSnapshot, type ReviewSummary } from '@shop/contracts';
 import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { IndexLifecycle } from '../src/index/lifecycle.ts';
@@ -48,7 +48,8 @@ export interface Fixture {
   doc(id: string): Promise<(Record<string, unknown> & { version: number }) | undefined>;
   /** How many documents of this fixture's seller the alias holds (after a refresh). */
   count(query?: Record<string, unknown>): Promise<number>;
-  insertItem(s: ItemSnapshot, extra?: { ratingSum?: number; ratingCount?: number }): Promise<void>;
+  /** Inserts or updates the item's row; `reviewSummary` is `items.review_summary` (null: none yet). */
+  insertItem(s: ItemSnapshot, extra?: { ratingSum?: number; ratingCount?: number; reviewSummary?: ReviewSummary | null }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -134,13 +135,13 @@ export async function createFixture(label: string, options: { seedDatabase?: boo
     async insertItem(s, extra = {}) {
       await db.query(
         `INSERT INTO items (id, seller_id, name, description, brand, category_slug, price, currency, stock, attributes, status, version,
-                            rating_sum, rating_count, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::"ItemStatus", $12, $13, $14, $15, $16)
+                            rating_sum, rating_count, review_summary, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::"ItemStatus", $12, $13, $14, $15::jsonb, $16, $17)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, brand = EXCLUDED.brand,
            price = EXCLUDED.price, stock = EXCLUDED.stock, attributes = EXCLUDED.attributes, status = EXCLUDED.status,
-           version = EXCLUDED.version, updated_at = EXCLUDED.updated_at`,
+           version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, review_summary = EXCLUDED.review_summary`,
         [s.id, s.sellerId, s.name, s.description, s.brand, s.category, s.price, s.currency, s.stock, JSON.stringify(s.attributes), s.status, s.version,
-          extra.ratingSum ?? 0, extra.ratingCount ?? 0, s.createdAt, s.updatedAt],
+          extra.ratingSum ?? 0, extra.ratingCount ?? 0, extra.reviewSummary ? JSON.stringify(extra.reviewSummary) : null, s.createdAt, s.updatedAt],
       );
     },
     async close() {

@@ -134,6 +134,68 @@ describe('item index mapping', () => {
     }
   });
 
+  it('ensureIndex gives an index made before review summaries the reviewSummary field (sortable, filterable)', async () => {
+    const older = `${alias}-noreviews`;
+    const upgraded = new IndexLifecycle(es, { alias: older, refreshInterval: '1s' });
+    try {
+      const { reviewSummary: _reviewSummary, ...properties } = itemMappings.properties!;
+      const index = `${older}-v1`;
+      await es.indices.create({ index, settings: itemIndexSettings('1s'), mappings: { ...itemMappings, properties }, aliases: { [older]: {}, [`${older}-targets`]: {}, [`${index}-w`]: {} } });
+      const before = doc({ name: 'Наушники старые' });
+      const { reviewSummary: _omit, ...oldShape } = before;
+      assert.equal((await bulkWrite(es, [{ action: 'index', id: before.id, version: 1, document: oldShape as ItemDocument }], [index]))[0]!.kind, 'written');
+      const summary = {
+        count: 3, sentiment: { positive: 3, neutral: 0, negative: 0 }, score: 0.7,
+        aspects: [{ aspect: 'sound', mentions: 3, positive: 3, negative: 0 }], praised: ['sound'], criticized: [],
+      };
+      const d = buildDocument({
+        id: randomUUID(), sellerId: randomUUID(), name: 'Наушники новые', description: '', brand: 'Sony', category: 'headphones', price: '100.00', currency: 'RUB',
+        stock: 1, attributes: {}, images: [], status: 'active', version: 1, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
+      }, { sellerName: null, rating: ratingSummary(0, 0), reviewSummary: summary }, { path: ['headphones'], names: [] });
+      const [refused] = await bulkWrite(es, [{ action: 'index', id: d.id, version: 1, document: d }], [index]);
+      assert.equal(refused!.kind, 'failed', 'the old mapping refuses the new field');
+      assert.match((refused as { reason: string }).reason, /strict_dynamic_mapping_exception/);
+
+      assert.equal(await upgraded.ensureIndex(), index, 'the same index, upgraded in place');
+      const mapping = await es.indices.getMapping({ index });
+      assert.deepEqual(mapping[index]!.mappings.properties!.reviewSummary, itemMappings.properties!.reviewSummary);
+      const [written] = await bulkWrite(es, [{ action: 'index', id: d.id, version: 1, document: d }], await upgraded.targets());
+      assert.equal(written!.kind, 'written');
+      await es.indices.refresh({ index });
+      const praised = await es.search({ index: older, query: { term: { 'reviewSummary.praised': 'sound' } } });
+      assert.deepEqual(praised.hits.hits.map((h) => h._id), [d.id]);
+      // The document written before the upgrade has no summary yet (until rewritten or rebuilt): it sorts last.
+      const sorted = await es.search({ index: older, sort: [{ 'reviewSummary.score': { order: 'desc', missing: '_last' } }, { id: 'asc' }] });
+      assert.deepEqual(sorted.hits.hits.map((h) => h._id), [d.id, before.id]);
+      assert.deepEqual(await upgraded.upgradeMappings([index]), {}, 'nothing left to add');
+    } finally {
+      await upgraded.dropAll();
+    }
+  });
+
+  it('upgradeMappings adds the sub-fields an object field of an older index lacks (reviewSummary.positiveShare)', async () => {
+    const older = `${alias}-partial`;
+    const upgraded = new IndexLifecycle(es, { alias: older, refreshInterval: '1s' });
+    try {
+      const wanted = (itemMappings.properties!.reviewSummary as { properties: Record<string, unknown> }).properties;
+      const { positiveShare: _share, criticized: _criticized, ...partial } = wanted;
+      const index = `${older}-v1`;
+      await es.indices.create({
+        index, settings: itemIndexSettings('1s'),
+        mappings: { ...itemMappings, properties: { ...itemMappings.properties, reviewSummary: { properties: partial } } as typeof itemMappings.properties },
+        aliases: { [older]: {}, [`${older}-targets`]: {}, [`${index}-w`]: {} },
+      });
+      assert.deepEqual(await upgraded.upgradeMappings([index]), { [index]: ['reviewSummary.positiveShare', 'reviewSummary.criticized'] });
+      const mapping = await es.indices.getMapping({ index });
+      assert.deepEqual(mapping[index]!.mappings.properties!.reviewSummary, itemMappings.properties!.reviewSummary);
+      const d = doc();
+      assert.equal((await bulkWrite(es, [{ action: 'index', id: d.id, version: 1, document: d }], [index]))[0]!.kind, 'written');
+      assert.deepEqual(await upgraded.upgradeMappings([index]), {}, 'nothing left to add');
+    } finally {
+      await upgraded.dropAll();
+    }
+  });
+
   it('ensureIndex is race-safe: concurrent starts share one index', async () => {
     const racing = `${alias}-race`;
     const lifecycles = Array.from({ length: 6 }, () => new IndexLifecycle(es, { alias: racing, refreshInterval: '1s' }));

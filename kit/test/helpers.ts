@@ -2,7 +2,7 @@
 // the environment, loopback defaults). Each test file makes its own topics, tables and groups with a
 // random suffix and removes them in its `after`.
 import { randomBytes } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Metrics } from '../src/metrics.ts';
 import { sleep, waitFor } from '../../test/support.ts';
@@ -79,4 +79,62 @@ export async function sample(metrics: Metrics, name: string, labels: Record<stri
     .filter((v) => (v as { metricName?: string }).metricName === undefined || (v as { metricName?: string }).metricName === name)
     .filter((v) => Object.entries(labels).every(([k, value]) => String((v.labels as Record<string, unknown>)[k]) === value))
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+export interface TappedMessage { partition: number; offset: string; key: string; value: Buffer; headers: Record<string, string>; timestamp: number }
+
+export interface Tap {
+  messages: TappedMessage[];
+  forKeys(keys: Iterable<string>): TappedMessage[];
+  close(): Promise<void>;
+}
+
+/**
+ * Reads `topic` from its current end with a consumer group of its own (joined and fetching before this returns, so
+ * nothing written afterwards is missed); `close` deletes the group. Tests filter by their own keys: topics are shared.
+ */
+export async function tapTopic(topic: string, label = 'test'): Promise<Tap> {
+  const client = kafka();
+  const admin = client.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const groupId = `${label}-tap-${randomBytes(6).toString('hex')}`;
+  const consumer: Consumer = client.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 });
+  const messages: TappedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  const fetched = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      messages.push({
+        partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0),
+        headers: headersOf(message.headers), timestamp: Number(message.timestamp),
+      });
+    },
+  });
+  for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+  await joined;
+  await fetched;
+  return {
+    messages,
+    forKeys: (keys) => {
+      const wanted = new Set(keys);
+      return messages.filter((m) => wanted.has(m.key));
+    },
+    async close() {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { QueryUnit } from './synonyms.ts';
 import { hasDigit } from './text.ts';
 
-export const SORTS = ['relevance', 'price_asc', 'price_desc', 'newest', 'rating'] as const;
+export const SORTS = ['relevance', 'price_asc', 'price_desc', 'newest', 'rating', 'reviews'] as const;
 export type Sort = (typeof SORTS)[number];
 
 export interface SearchParams {
@@ -18,6 +18,10 @@ export interface SearchParams {
   priceMin?: number;
   priceMax?: number;
   inStock?: boolean;
+  /** Only items with reviews whose mean score (reviewSummary.score, -1..1) is at least this. */
+  minReviewScore?: number;
+  /** Aspects the item's reviews must mostly praise (every one of them). */
+  praised?: string[];
   sort: Sort;
   page: number;
   size: number;
@@ -160,11 +164,23 @@ const SORT: Record<Sort, estypes.SortCombinations[]> = {
   price_desc: [{ price: 'desc' }, { id: 'asc' }],
   newest: [{ createdAt: 'desc' }, { id: 'asc' }],
   rating: [{ 'rating.average': 'desc' }, { 'rating.count': 'desc' }, { id: 'asc' }],
+  // Best reviewed: the reviews' mean score, then how many there are. `unmapped_type`: an index item-etl has not
+  // upgraded yet (no reviewSummary) still sorts instead of failing; documents without the field come last.
+  reviews: [
+    { 'reviewSummary.score': { order: 'desc', missing: '_last', unmapped_type: 'float' } },
+    { 'reviewSummary.count': { order: 'desc', missing: '_last', unmapped_type: 'integer' } },
+    { id: 'asc' },
+  ],
 };
 
+/** Filters without a facet of their own: they narrow the hits and every facet alike. */
 const baseFilters = (p: SearchParams): estypes.QueryDslQueryContainer[] => [
   { term: { status: 'active' } },
   ...(p.seller ? [{ term: { sellerId: p.seller } }] : []),
+  // A score needs reviews: an item without any (score 0) never passes, whatever the threshold.
+  ...(p.minReviewScore !== undefined ? [{ range: { 'reviewSummary.score': { gte: p.minReviewScore } } }, { range: { 'reviewSummary.count': { gte: 1 } } }] : []),
+  // Every named aspect mostly praised (AND: each is a demand on the item, not an alternative).
+  ...(p.praised ?? []).map((aspect) => ({ term: { 'reviewSummary.praised': aspect } })),
 ];
 
 /** A cheap probe: does this plan find anything with these filters? (No hits, aggregations or scoring beyond the count.) */
@@ -185,7 +201,7 @@ export function buildSearch(p: SearchParams, plan?: TextPlan): estypes.SearchReq
     size: p.size,
     sort: SORT[p.sort],
     track_total_hits: true,
-    _source: ['id', 'article', 'name', 'brand', 'category', 'price', 'currency', 'rating', 'image'],
+    _source: ['id', 'article', 'name', 'brand', 'category', 'price', 'currency', 'rating', 'image', 'reviewSummary.count', 'reviewSummary.score', 'reviewSummary.praised', 'reviewSummary.criticized'],
     highlight: plan
       ? {
         pre_tags: ['<em>'], post_tags: ['</em>'], encoder: 'html', require_field_match: false,

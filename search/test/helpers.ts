@@ -1,10 +1,12 @@
 // Shared set-up of the search integration tests: the search service built in-process against the
 // real Elasticsearch and Redis, and item indices of our own (the ETL's real mapping and document
 // builder; categories from the real PostgreSQL), so the running stack is never disturbed.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { it } from 'node:test';
 import { Client } from '@elastic/elasticsearch';
 import pg from 'pg';
-import type { ItemSnapshot } from '@shop/contracts';
+import type { ItemSnapshot, ReviewSummary } from '@shop/contracts';
 import type { App } from '@shop/kit';
 import { buildDocument, ratingSummary } from '../../item-etl/src/documents/document.ts';
 import { IndexLifecycle } from '../../item-etl/src/index/lifecycle.ts';
@@ -42,6 +44,8 @@ export interface FixtureItem {
   attributes?: Record<string, string | number>;
   rating?: [number, number];
   article?: number;
+  /** The item's review summary as item-crud stores it (`items.review_summary`). */
+  reviews?: ReviewSummary;
 }
 
 export interface IndexFixture {
@@ -70,7 +74,7 @@ export async function indexItems(label: string, items: FixtureItem[]): Promise<I
         status: 'active', version: 1, createdAt: at, updatedAt: at,
       };
       const [sum, count] = item.rating ?? [0, 0];
-      const doc = buildDocument(snapshot, { sellerName: 'Test shop', rating: ratingSummary(sum, count) }, categories.info(item.category));
+      const doc = buildDocument(snapshot, { sellerName: 'Test shop', rating: ratingSummary(sum, count), reviewSummary: item.reviews ?? null }, categories.info(item.category));
       return [{ index: { _index: index, _id: item.id } }, doc];
     });
     const res = await es.bulk({ operations, refresh: true });
@@ -97,3 +101,15 @@ export const newSeller = () => signUp(SSO_URL, {
 
 /** Polls until `fn` returns a truthy value, failing after `timeoutMs` (every 200 ms). */
 export const waitFor = <T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000) => pollFor(what, fn, timeoutMs, 200);
+
+/** One test per `[label, query string]`: `GET /api/search?…` is a 400 problem+json. */
+export function refusesEach(cases: readonly (readonly string[])[], app: () => App): void {
+  for (const [label, qs] of cases) {
+    it(`400 problem+json: ${label ?? ''}`, async () => {
+      const res = await app().inject({ url: `/api/search?${qs}` });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(String(res.headers['content-type']), /application\/problem\+json/);
+      assert.equal(res.json().status, 400);
+    });
+  }
+}

@@ -44,7 +44,7 @@ describe('platform through the proxy', () => {
     for (const [name, s] of Object.entries(body.services)) assert.equal(s.status, 'up', `${name}: ${JSON.stringify(s)}`);
     // Readiness checks what each service really depends on.
     assert.deepEqual(Object.keys(body.services.sso!.checks).sort(), ['kafka', 'outbox', 'postgres', 'redis', 'signing-key']);
-    assert.deepEqual(Object.keys(body.services['item-crud']!.checks).sort(), ['kafka', 'minio', 'outbox', 'postgres']);
+    assert.deepEqual(Object.keys(body.services['item-crud']!.checks).sort(), ['kafka', 'minio', 'outbox', 'postgres', 'review-summaries consumer']);
     assert.deepEqual(Object.keys(body.services['item-etl']!.checks).sort(), ['consumer', 'elasticsearch', 'kafka', 'postgres']);
     assert.deepEqual(Object.keys(body.services.search!.checks).sort(), ['elasticsearch', 'items-index', 'redis']);
     assert.deepEqual(Object.keys(body.services.facade!.checks).sort(), ['elasticsearch', 'kafka', 'minio', 'redis']);
@@ -53,6 +53,9 @@ describe('platform through the proxy', () => {
     assert.deepEqual(Object.keys(body.services.notifier!.checks).sort(), ['kafka', 'order-events consumer', 'orders consumer', 'postgres']);
     // Redis is the orders service's cache, not a dependency of its answers (PostgreSQL answers when it is down).
     assert.deepEqual(Object.keys(body.services.orders!.checks).sort(), ['cache warm-up', 'kafka', 'order-events consumer', 'orders consumer', 'postgres']);
+    assert.deepEqual(Object.keys(body.services.analytics!.checks).sort(), [
+      'item-events consumer', 'kafka', 'order-events consumer', 'outbox', 'postgres', 'review-summaries consumer', 'user-activity consumer', 'user-events consumer',
+    ]);
   });
 
   it('answers unknown paths with a problem+json 404', async () => {

@@ -78,6 +78,7 @@ export class ActivityRepository {
       await this.#searches(client, fresh, deltas, [...newIds]);
       await this.#clicks(client, fresh, deltas);
       await this.#conversions(client, fresh, deltas);
+      await this.#lateConversions(client, fresh, deltas);
       await this.#write(client, deltas);
       return fresh;
     });
@@ -156,6 +157,36 @@ export class ActivityRepository {
       );
       for (const s of rows) deltas.query(hourOf(s.occurred_at), s.query).convertedSearches++;
     }
+  }
+
+  /**
+   * The same conversion when the purchase came first: loms's purchases and the shop's searches and clicks reach
+   * `user-activity` from different producers, so a purchase can be counted before the search or the click it
+   * converts. A new search or a new click looks for such an earlier-counted purchase (same rule as above); each
+   * search still converts once.
+   */
+  async #lateConversions(client: PoolClient, fresh: ActivityEvent[], deltas: Deltas): Promise<void> {
+    const touched = [...new Set(fresh.filter((e) => e.type === 'search' || e.type === 'search_click').map((e) => e.queryId!.toLowerCase()))].sort();
+    if (touched.length === 0) return;
+    // Row locks in query id order first (the order every other path takes them in), then the update.
+    const { rows: open } = await client.query<{ query_id: string }>(
+      'SELECT query_id FROM searches WHERE query_id = ANY($1::uuid[]) AND converted_at IS NULL ORDER BY query_id FOR UPDATE', [touched],
+    );
+    if (open.length === 0) return;
+    const { rows } = await client.query<{ query: string; occurred_at: Date }>(
+      `UPDATE searches s SET converted_at = m.bought_at FROM (
+         SELECT s2.query_id, min(b.occurred_at) AS bought_at FROM searches s2
+         JOIN events k ON k.type = 'search_click' AND k.query_id = s2.query_id
+         JOIN events b ON b.type = 'purchase' AND b.user_id IS NOT NULL AND b.item_id = k.item_id AND k.occurred_at <= b.occurred_at
+           AND s2.occurred_at <= b.occurred_at AND s2.occurred_at > b.occurred_at - make_interval(hours => $2)
+           AND (s2.user_id = b.user_id OR s2.anonymous_id IN (SELECT DISTINCT a.anonymous_id FROM events a WHERE a.user_id = b.user_id AND a.anonymous_id IS NOT NULL))
+         WHERE s2.query_id = ANY($1::uuid[]) AND s2.converted_at IS NULL
+         GROUP BY s2.query_id) m
+       WHERE s.query_id = m.query_id AND s.converted_at IS NULL
+       RETURNING s.query, s.occurred_at`,
+      [open.map((r) => r.query_id), this.#conversionWindowHours],
+    );
+    for (const s of rows) deltas.query(hourOf(s.occurred_at), s.query).convertedSearches++;
   }
 
   async #write(client: PoolClient, deltas: Deltas): Promise<void> {

@@ -2,7 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { HttpProblem, problems, requireAuth, unauthorized, type App } from '@shop/kit';
 import type { Interval, ProductMetric, QueryKind } from '../repositories/reports.ts';
 import { PeriodError, period, type ReportService } from '../services/reports.ts';
-import { IntervalQuery, Overview, PeriodQuery, PopularQueries, PopularQuery, Queries, QueriesQuery, Sales, SellerQuery, SellerReport, TopProducts, TopProductsQuery, Users } from './schemas.ts';
+import {
+  IntervalQuery, Overview, PeriodQuery, PopularQueries, PopularQuery, Queries, QueriesQuery, ReviewAspects, ReviewAspectsQuery, Sales, SellerQuery, SellerReport, TopProducts,
+  TopProductsQuery, Users,
+} from './schemas.ts';
 
 const tags = ['analytics'];
 const BAD_RANGE = [400, 'Bad query: from not before to, a period longer than 366 days, a value of another shape'] as [number, string];
@@ -74,6 +77,14 @@ export async function analyticsRoutes(app: App, { reports }: { reports: ReportSe
     },
     preValidation: admin,
   }, async (request, reply) => reply.headers(noStore).send(await reports.users(periodOf(request.query, 30), (request.query.interval ?? 'day') as Interval)));
+
+  app.get('/api/analytics/reviews/aspects', {
+    schema: {
+      tags, summary: "Admin: the most criticized aspects per category (size, quality, delivery, …) over the items' current review summaries from comment-analysis — negative and positive mentions, the negative share — not a period but the state now",
+      querystring: ReviewAspectsQuery, response: { 200: ReviewAspects, ...problems([400, 'Bad query: a category that is not a slug, a limit outside 1..50, an unknown parameter']) },
+    },
+    preValidation: admin,
+  }, async (request, reply) => reply.headers(noStore).send(await reports.criticizedAspects({ category: request.query.category, limit: request.query.limit ?? 5 })));
 
   app.get('/api/analytics/popular-queries', {
     schema: {

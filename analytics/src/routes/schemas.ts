@@ -1,4 +1,4 @@
-import { ANONYMOUS_ID_PATTERN, CLIENT_ACTIVITY_TYPES } from '@shop/contracts';
+import { ANONYMOUS_ID_PATTERN, AspectName, CLIENT_ACTIVITY_TYPES } from '@shop/contracts';
 import { Type } from '@shop/kit';
 import { MAX_BODY_BYTES, MAX_EVENTS, REJECT_REASONS } from '../services/collector.ts';
 
@@ -42,10 +42,12 @@ const PeriodFields = {
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'rows (1..100, default 20)' }));
 
 export const PeriodQuery = Type.Object(PeriodFields, strict);
+const SLUG = { pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100 } as const;
+const CategorySlug = Type.String({ ...SLUG, description: 'a category slug' });
 export const TopProductsQuery = Type.Object({
   ...PeriodFields,
   metric: Type.Optional(Type.Union([Type.Literal('views'), Type.Literal('carts'), Type.Literal('purchases'), Type.Literal('revenue')], { default: 'views' })),
-  category: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 100, description: 'a category slug' })),
+  category: Type.Optional(CategorySlug),
   limit: Limit,
 }, strict);
 export const QueriesQuery = Type.Object({
@@ -127,4 +129,25 @@ export const PopularQueries = Type.Object({
     score: Type.Number({ minimum: 0, description: 'Σ over (shopper, day) of 0.5^(age in days ÷ 7)' }),
     shoppers: Type.Integer({ minimum: 2, description: 'different shoppers (users or anonymous ids) who searched it' }),
   }, strict)),
+}, strict);
+
+export const ASPECTS_LIMIT_MAX = 50;
+export const ReviewAspectsQuery = Type.Object({
+  category: Type.Optional(Type.String({ ...SLUG, description: 'only this category (a slug); default: every category, items not yet known from item-events last (category null)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ASPECTS_LIMIT_MAX, default: 5, description: `aspects per category (1..${ASPECTS_LIMIT_MAX}, default 5), most criticized first` })),
+}, strict);
+export const ReviewAspects = Type.Object({
+  category: Type.Union([CategorySlug, Type.Null()], { description: 'the category asked for, null: all' }),
+  limit: Type.Integer({ minimum: 1, maximum: ASPECTS_LIMIT_MAX }),
+  categories: Type.Array(Type.Object({
+    category: Type.Union([Type.String(), Type.Null()], { description: 'null: items not (yet) known from item-events' }),
+    aspects: Type.Array(Type.Object({
+      aspect: AspectName,
+      items: Type.Integer({ minimum: 1, description: "items whose current review summary names the aspect" }),
+      mentions: Type.Integer({ minimum: 0, description: "their live reviews naming it (positive, negative or neutral)" }),
+      positive: Type.Integer({ minimum: 0, description: 'reviews praising it' }),
+      negative: Type.Integer({ minimum: 1, description: 'reviews criticizing it' }),
+      negativeShare: Type.Number({ minimum: 0, maximum: 1, description: 'negative ÷ (positive + negative), 4 places' }),
+    }, strict), { minItems: 1, maxItems: ASPECTS_LIMIT_MAX, description: 'aspects with at least one negative mention, by negative mentions, then share, then name' }),
+  }, strict), { description: 'categories by slug (null last); a category without criticized aspects is left out' }),
 }, strict);

@@ -3,6 +3,7 @@
 // searches that could be clicked (had results); conversion rate = searches followed by a purchase of a clicked item
 // ÷ the same denominator; no-result rate = searches with 0 results ÷ all searches.
 import type { Interval, Period, ProductMetric, QueryFigures, QueryKind, ReportRepository, Totals } from '../repositories/reports.ts';
+import type { ReviewSummaryRepository } from '../repositories/review-summaries.ts';
 
 export const DAY_MS = 86_400_000;
 export const MAX_SPAN_DAYS = 366;
@@ -56,8 +57,10 @@ function growthOf<T extends object>(current: T, before: T): Record<keyof T, numb
 
 export class ReportService {
   readonly #repo: ReportRepository;
-  constructor(repo: ReportRepository) {
+  readonly #reviews: ReviewSummaryRepository;
+  constructor(repo: ReportRepository, reviews: ReviewSummaryRepository) {
     this.#repo = repo;
+    this.#reviews = reviews;
   }
 
   async overview(p: Period) {
@@ -115,5 +118,10 @@ export class ReportService {
       ...span(p), previous: span(before), sellerId, totals, previousTotals: prior, growth: growthOf(totals, prior),
       items: items.map(({ itemId, name, category, views, carts, purchases, revenue }) => ({ itemId, name, category, views, carts, purchases, revenue })),
     };
+  }
+
+  /** The most criticized aspects per category over the items' current review summaries (not a period: the state now). */
+  async criticizedAspects(options: { category?: string; limit: number }) {
+    return { category: options.category ?? null, limit: options.limit, categories: await this.#reviews.criticizedByCategory(options) };
   }
 }

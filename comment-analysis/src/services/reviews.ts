@@ -1,22 +1,17 @@
 // What a review change does: analyze the text, store it with the analyzer version, and rebuild the item's summary
-// (repository, one transaction). Also the views the routes answer with.
-import type { CommentEvent } from '@shop/contracts';
+// (repository, one transaction, which also puts a changed summary's `review-summaries` event into the outbox). Also
+// the views the routes answer with.
+import type { CommentEvent, ReviewSummary } from '@shop/contracts';
 import type { Analysis, Analyzer, AspectOpinion } from '../analyzer/analyzer.ts';
 import type { Flag, Language } from '../analyzer/text.ts';
-import type { AnalysisRepository, AspectCount, ItemSummaryRow } from '../repositories/analyses.ts';
+import type { AnalysisRepository, ItemSummaryRow } from '../repositories/analyses.ts';
+import { NO_REVIEWS, reviewSummary } from '../summary.ts';
 import type { CommentTexts } from './comment-texts.ts';
 
-/** Aspects named in the summary's praised / criticized lists. */
-export const TOP_ASPECTS = 3;
+export { TOP_ASPECTS } from '../summary.ts';
 
-export interface ItemSummary {
+export interface ItemSummary extends ReviewSummary {
   itemId: string;
-  count: number;
-  sentiment: { positive: number; neutral: number; negative: number };
-  score: number;
-  aspects: AspectCount[];
-  praised: string[];
-  criticized: string[];
   updatedAt: string | null;
 }
 
@@ -37,16 +32,9 @@ export type ChangeOutcome = 'stored' | 'unchanged' | 'text-unavailable';
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
+/** The route's answer: the same summary the `review-summaries` events carry (`reviewSummary`), with the item id and when it changed. */
 export function summaryView(itemId: string, row: ItemSummaryRow | undefined): ItemSummary {
-  if (!row) return { itemId, count: 0, sentiment: { positive: 0, neutral: 0, negative: 0 }, score: 0, aspects: [], praised: [], criticized: [], updatedAt: null };
-  const top = (key: 'positive' | 'negative', other: 'positive' | 'negative') => row.aspects
-    .filter((a) => a[key] > 0 && a[key] >= a[other])
-    .sort((a, b) => b[key] - a[key] || b.mentions - a.mentions)
-    .slice(0, TOP_ASPECTS).map((a) => a.aspect);
-  return {
-    itemId, count: row.count, sentiment: { positive: row.positive, neutral: row.neutral, negative: row.negative }, score: round(row.score),
-    aspects: row.aspects, praised: top('positive', 'negative'), criticized: top('negative', 'positive'), updatedAt: row.updatedAt.toISOString(),
-  };
+  return { itemId, ...reviewSummary(row ?? NO_REVIEWS), updatedAt: row ? row.updatedAt.toISOString() : null };
 }
 
 export class ReviewService {

@@ -1,3 +1,4 @@
+import type { ReviewSummary } from '@shop/contracts';
 import type { Item, ItemImage, ItemStatus, Prisma } from '@shop/prisma/shop';
 import type { Db } from '../db.ts';
 
@@ -29,6 +30,15 @@ export interface ItemDeltas {
   stock?: number;
   /** Units held by reservations. */
   reserved?: number;
+}
+
+/**
+ * A review summary (the `review-summaries` contract's) stored with a version bump: only over an older one, so a
+ * redelivered or out-of-order summary matches no row.
+ */
+export interface ReviewSummaryChange {
+  summary: ReviewSummary;
+  revision: number;
 }
 
 const increments = (deltas: ItemDeltas) =>
@@ -75,14 +85,18 @@ export class ItemRepository {
   /**
    * `UPDATE items SET version = version + 1[, rating_sum = rating_sum + $sum, ..., stock = stock + $n, reserved = reserved + $m]
    * WHERE id = $1 AND status <> 'deleted' RETURNING *`: a change to something the item owns (its images, its
-   * reviews, its stock through reservations) is a new item version. The increments are SQL, never read-modify-write.
-   * Holds the item's row lock until the transaction ends, so such changes of one item are serialized. Null when
-   * missing or deleted.
+   * reviews, its stock through reservations, its review summary) is a new item version. The increments are SQL,
+   * never read-modify-write. With `review`, also `review_summary = $summary, review_revision = $revision` and
+   * `AND review_revision < $revision` in the WHERE. Holds the item's row lock until the transaction ends, so such
+   * changes of one item are serialized. Null when missing, deleted (or, with `review`, at that revision or newer).
    */
-  async bumpVersion(tx: Tx, id: string, deltas: ItemDeltas = {}): Promise<ItemRecord | null> {
+  async bumpVersion(tx: Tx, id: string, deltas: ItemDeltas = {}, review?: ReviewSummaryChange): Promise<ItemRecord | null> {
     const [row] = await tx.item.updateManyAndReturn({
-      where: { id, status: { not: 'deleted' } },
-      data: { version: { increment: 1 }, ...increments(deltas) },
+      where: { id, status: { not: 'deleted' }, ...(review ? { reviewRevision: { lt: review.revision } } : {}) },
+      data: {
+        version: { increment: 1 }, ...increments(deltas),
+        ...(review ? { reviewSummary: review.summary as Prisma.InputJsonObject, reviewRevision: review.revision } : {}),
+      },
     });
     if (!row) return null;
     const images = await tx.itemImage.findMany({ where: { itemId: id }, ...imagesInOrder });
@@ -107,6 +121,12 @@ export class ItemRepository {
       SELECT id::text AS id, seller_id::text AS "sellerId", status::text AS status
         FROM items WHERE id = ${id}::uuid AND status <> 'deleted' FOR UPDATE`;
     return rows[0] ?? null;
+  }
+
+  /** The item's status, deleted ones included (inside the caller's transaction); null when there is no such item. */
+  async status(tx: Tx, id: string): Promise<ItemStatus | null> {
+    const row = await tx.item.findUnique({ where: { id }, select: { status: true } });
+    return row?.status ?? null;
   }
 
   findById(id: string): Promise<ItemRecord | null> {

@@ -1,5 +1,5 @@
 import { NON_BLANK_TEXT_PATTERN, Type, type TSchema } from '@shop/kit';
-import { Price, Slug } from '@shop/contracts';
+import { AspectName, Price, REVIEW_SUMMARY_TOP_MAX, Slug } from '@shop/contracts';
 import { COMMENT_PAGE_SIZE_DEFAULT, COMMENT_PAGE_SIZE_MAX, COMMENT_TEXT_MAX, COMMENT_TEXT_MIN } from '../services/comments.ts';
 import { MAX_NUMBER_PRICE } from '../services/price.ts';
 
@@ -12,7 +12,7 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid }, strict);
 
 /** Fields an item body may not carry: the server sets them. A friendlier 400 than "unknown property". */
-export const READ_ONLY_ITEM_FIELDS = ['id', 'article', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount', 'reserved', 'available'];
+export const READ_ONLY_ITEM_FIELDS = ['id', 'article', 'sellerId', 'version', 'createdAt', 'updatedAt', 'status', 'images', 'rating', 'ratingSum', 'ratingCount', 'reviewSummary', 'reserved', 'available'];
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NON_BLANK_TEXT_PATTERN, description: 'trimmed' });
 const Description = Type.String({ maxLength: 10_000 });
@@ -102,6 +102,17 @@ export const RatingView = Type.Object({
   count: Type.Integer(),
 });
 
+const AspectNames = (description: string) => Type.Array(AspectName, { maxItems: REVIEW_SUMMARY_TOP_MAX, description });
+const ReviewCount = Type.Integer({ minimum: 0 });
+
+export const ReviewSummaryView = Type.Object({
+  count: Type.Integer({ minimum: 0, description: 'reviews analyzed: positive + neutral + negative' }),
+  sentiment: Type.Object({ positive: ReviewCount, neutral: ReviewCount, negative: ReviewCount }, strict),
+  score: Type.Number({ minimum: -1, maximum: 1, description: 'the mean sentiment score of the reviews, −1..1; 0 without reviews' }),
+  praised: AspectNames('aspects mostly praised (quality, size, delivery, …), strongest first'),
+  criticized: AspectNames('aspects mostly criticized, strongest first'),
+}, { ...strict, description: 'what the reviews say, from comment-analysis (the review-summaries topic); null until its first summary of the item' });
+
 export const Article = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'the numeric article number (nm_id/chrt_id of orders): unique, assigned at creation, never changes' });
 
 export const ItemView = Type.Object({
@@ -120,6 +131,7 @@ export const ItemView = Type.Object({
   attributes: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
   images: Type.Array(ImageView, { description: 'in position order' }),
   rating: RatingView,
+  reviewSummary: Type.Union([ReviewSummaryView, Type.Null()]),
   status: Enum(['active', 'hidden', 'deleted'] as const),
   version: Type.Integer({ minimum: 1 }),
   createdAt: Type.String({ format: 'date-time' }),

@@ -14,6 +14,7 @@ import { ImageObjects, imageObjectMetrics } from './image-objects.ts';
 import { ImageService, imageMetrics, type ImageHooks, type ImageLimits } from './images.ts';
 import { ItemService, type ItemHooks } from './items.ts';
 import { ReservationService, reservationMetrics } from './reservations.ts';
+import { ReviewSummaryService, type ReviewSummaryHooks } from './review-summaries.ts';
 import { SellerService } from './sellers.ts';
 
 export interface CatalogServices {
@@ -23,6 +24,7 @@ export interface CatalogServices {
   images: ImageService;
   comments: CommentService;
   reservations: ReservationService;
+  reviewSummaries: ReviewSummaryService;
 }
 
 export interface ServiceSettings {
@@ -33,6 +35,7 @@ export interface ServiceSettings {
   reservationTtlSeconds: number;
   itemHooks?: ItemHooks;
   imageHooks?: ImageHooks;
+  reviewSummaryHooks?: ReviewSummaryHooks;
 }
 
 /** Wires the repositories (on `app.shopDb`, `app.minio`) into the services. */
@@ -60,5 +63,6 @@ export function createServices(app: App, settings: ServiceSettings): CatalogServ
     items: itemRepo, reservations: new ReservationRepository(app.shopDb), outbox, defaultTtlSeconds: settings.reservationTtlSeconds,
     metrics: reservationMetrics(app.metrics),
   });
-  return { categories, items, sellers: new SellerService(sellerRepo), images, comments, reservations };
+  const reviewSummaries = new ReviewSummaryService({ items: itemRepo, outbox, hooks: settings.reviewSummaryHooks });
+  return { categories, items, sellers: new SellerService(sellerRepo), images, comments, reservations, reviewSummaries };
 }

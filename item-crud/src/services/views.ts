@@ -1,4 +1,4 @@
-import { ratingSummary, type ItemSnapshot, type RatingSummary } from '@shop/contracts';
+import { ratingSummary, type ItemSnapshot, type RatingSummary, type ReviewSummary } from '@shop/contracts';
 import type { CommentRecord } from '../repositories/comments.ts';
 import type { ImageRecord } from '../repositories/images.ts';
 import type { ItemRecord } from '../repositories/items.ts';
@@ -38,12 +38,24 @@ export function toImageView(image: ImageRecord): ImageView {
  * the units held by reservations and what can still be bought (`available` = stock − reserved). Those two are
  * not in the snapshot: a reservation is no item change (no version, no event); only a commit changes stock.
  */
-export type ItemView = Omit<ItemSnapshot, 'images' | 'article'> & { article: number; images: ImageView[]; rating: RatingSummary; reserved: number; available: number };
+export type ItemView = Omit<ItemSnapshot, 'images' | 'article'> & {
+  article: number; images: ImageView[]; rating: RatingSummary; reviewSummary: ReviewSummaryView | null; reserved: number; available: number;
+};
+
+/** What the item's reviews say, as comment-analysis last summarized them (the stored summary without its aspect tallies). */
+export type ReviewSummaryView = Pick<ReviewSummary, 'count' | 'sentiment' | 'score' | 'praised' | 'criticized'>;
+
+/** The stored `review_summary` (the contract's `ReviewSummary`, written only by the review-summaries consumer); null before the first. */
+export function toReviewSummaryView(stored: unknown): ReviewSummaryView | null {
+  if (stored === null || typeof stored !== 'object') return null;
+  const { count, sentiment, score, praised, criticized } = stored as ReviewSummary;
+  return { count, sentiment: { positive: sentiment.positive, neutral: sentiment.neutral, negative: sentiment.negative }, score, praised, criticized };
+}
 
 export function toItemView(row: ItemRecord): ItemView {
   return {
     ...toSnapshot(row), article: row.article, images: row.images.map(toImageView), rating: ratingSummary(row.ratingSum, row.ratingCount),
-    reserved: row.reserved, available: Math.max(0, row.stock - row.reserved),
+    reviewSummary: toReviewSummaryView(row.reviewSummary), reserved: row.reserved, available: Math.max(0, row.stock - row.reserved),
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DocumentError, buildDocument, canonicalBrand, normalizeText, parsePrice, ratingSummary, type ItemInput } from './document.ts';
+import type { ReviewSummary } from '@shop/contracts';
+import { DocumentError, buildDocument, canonicalBrand, normalizeText, parsePrice, ratingSummary, reviewDigest, type ItemInput } from './document.ts';
 
 const item = (overrides: Partial<ItemInput> = {}): ItemInput => ({
   id: '7d5e9f0a-1b2c-4d3e-8f90-a1b2c3d4e5f6', sellerId: '0f1e2d3c-4b5a-4969-8877-665544332211', name: 'Ёлка искусственная',
@@ -64,5 +65,41 @@ describe('buildDocument', () => {
   it('rounds the rating to one decimal and has {0, 0} without ratings', () => {
     assert.deepEqual(ratingSummary(14, 3), { average: 4.7, count: 3 });
     assert.deepEqual(ratingSummary(0, 0), { average: 0, count: 0 });
+  });
+});
+
+describe('reviewSummary', () => {
+  const summary: ReviewSummary = {
+    count: 8, sentiment: { positive: 5, neutral: 2, negative: 1 }, score: 0.4567891,
+    aspects: [{ aspect: 'sound', mentions: 6, positive: 5, negative: 1 }, { aspect: 'battery', mentions: 3, positive: 0, negative: 3 }],
+    praised: ['sound', 'comfort'], criticized: ['battery'],
+  };
+  const categories = { path: ['headphones'], names: [] };
+
+  it('puts the compact summary into the document: counts, score, positive share, praised and criticized, no aspect list', () => {
+    const doc = buildDocument(item(), { sellerName: null, rating: ratingSummary(0, 0), reviewSummary: summary }, categories);
+    assert.deepEqual(doc.reviewSummary, {
+      count: 8, positive: 5, neutral: 2, negative: 1, score: 0.4568, positiveShare: 0.625, praised: ['sound', 'comfort'], criticized: ['battery'],
+    });
+    assert.ok(!('aspects' in doc.reviewSummary));
+  });
+
+  it('has count 0, score 0 and empty lists without a summary or without reviews', () => {
+    const empty = { count: 0, positive: 0, neutral: 0, negative: 0, score: 0, positiveShare: 0, praised: [], criticized: [] };
+    assert.deepEqual(buildDocument(item(), { sellerName: null, rating: ratingSummary(0, 0) }, categories).reviewSummary, empty, 'no enrichment value');
+    assert.deepEqual(reviewDigest(null), empty);
+    assert.deepEqual(reviewDigest({ count: 0, sentiment: { positive: 0, neutral: 0, negative: 0 }, score: 0, aspects: [], praised: [], criticized: [] }), empty);
+    assert.notEqual(reviewDigest(null).praised, reviewDigest(null).praised, 'a fresh object each time');
+  });
+
+  it('reads a stored value of an unexpected shape tolerantly: never refuses the item', () => {
+    for (const odd of ['text', 42, [], { count: 'many' }]) assert.equal(reviewDigest(odd).count, 0, JSON.stringify(odd));
+    assert.deepEqual(reviewDigest({
+      count: 2, sentiment: { positive: 2, neutral: 0, negative: 0 }, score: 7,
+      praised: ['sound', 'sound', 'Not An Aspect', 3, ...Array.from({ length: 12 }, (_, i) => `a${i}`)], criticized: 'battery',
+    }), {
+      count: 2, positive: 2, neutral: 0, negative: 0, score: 1, positiveShare: 1, praised: ['sound', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'], criticized: [],
+    });
+    assert.equal(reviewDigest({ sentiment: { positive: 1, neutral: 0, negative: 3 }, score: -0.5 }).count, 4, 'count from the sentiment when absent');
   });
 });

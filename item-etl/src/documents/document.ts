@@ -3,9 +3,28 @@
  * normalized the way the search service normalizes queries, the brand in one canonical spelling,
  * the category path and names, the seller's name and the rating summary.
  */
-import { modelCodes, normalizeText, type ItemSnapshot } from '@shop/contracts';
+import { REVIEW_SUMMARY_TOP_MAX, modelCodes, normalizeText, type ItemSnapshot } from '@shop/contracts';
 
 export interface Rating { average: number; count: number }
+
+/**
+ * What the item's reviews say, compacted for search (the full aspect list stays on the item):
+ * the sentiment counts, the mean score (-1..1), the share of positive reviews and the aspects
+ * mostly praised / mostly criticized. Without a summary: count 0, score 0, empty lists, so
+ * sorting and filtering treat every document alike.
+ */
+export interface ReviewDigest {
+  count: number;
+  positive: number;
+  neutral: number;
+  negative: number;
+  /** Mean review score, -1..1; 0 without reviews. */
+  score: number;
+  /** positive / count (0..1, 4 decimals); 0 without reviews. */
+  positiveShare: number;
+  praised: string[];
+  criticized: string[];
+}
 
 export interface ItemDocument {
   id: string;
@@ -32,6 +51,7 @@ export interface ItemDocument {
   /** Object key of the main image (lowest position), or null. */
   image: string | null;
   rating: Rating;
+  reviewSummary: ReviewDigest;
   status: 'active' | 'hidden';
   version: number;
   createdAt: string;
@@ -43,7 +63,11 @@ export interface ItemDocument {
 /** What a document is built from: a snapshot whose images need only their key and position. */
 export type ItemInput = Omit<ItemSnapshot, 'images'> & { images: { key: string; position: number }[] };
 
-export interface Enrichment { sellerName: string | null; rating: Rating }
+/**
+ * From other tables (or columns the event does not carry): the seller's name, the rating and the review summary
+ * (`items.review_summary`, the `ReviewSummary` of contracts as item-crud stored it; null or absent before the first).
+ */
+export interface Enrichment { sellerName: string | null; rating: Rating; reviewSummary?: unknown }
 export interface CategoryInfo { path: string[]; names: string[] }
 
 /** A snapshot that cannot become a document; the event goes to the dead-letter topic with `reason`. */
@@ -97,6 +121,40 @@ export function ratingSummary(sum: number, count: number): Rating {
   return { average: Math.round((sum / count) * 10) / 10, count };
 }
 
+const noReviews = (): ReviewDigest => ({ count: 0, positive: 0, neutral: 0, negative: 0, score: 0, positiveShare: 0, praised: [], criticized: [] });
+/** The contract's aspect name (`AspectName` of contracts): lower-case letters, digits, `_`, `-`. */
+const ASPECT = /^[a-z][a-z0-9_-]{0,39}$/;
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+const aspects = (v: unknown): string[] => (Array.isArray(v)
+  ? [...new Set(v.filter((a): a is string => typeof a === 'string' && ASPECT.test(a)))].slice(0, REVIEW_SUMMARY_TOP_MAX)
+  : []);
+
+/**
+ * The compact review summary of the document, from the stored `ReviewSummary` (a JSONB value written by
+ * item-crud). Read tolerantly — a value of an unexpected shape never keeps an item out of the index: what
+ * is not a count is 0, the score is clamped to -1..1, lists keep their aspect names. No summary, or one
+ * without reviews: count 0, score 0, empty lists.
+ */
+export function reviewDigest(summary: unknown): ReviewDigest {
+  if (!summary || typeof summary !== 'object' || Array.isArray(summary)) return noReviews();
+  const s = summary as Record<string, unknown>;
+  const sentiment = (s.sentiment && typeof s.sentiment === 'object' ? s.sentiment : {}) as Record<string, unknown>;
+  const positive = count(sentiment.positive);
+  const neutral = count(sentiment.neutral);
+  const negative = count(sentiment.negative);
+  const total = count(s.count) || positive + neutral + negative;
+  if (total === 0) return noReviews();
+  const score = typeof s.score === 'number' && Number.isFinite(s.score) ? Math.min(1, Math.max(-1, s.score)) : 0;
+  return {
+    count: total, positive, neutral, negative,
+    score: Math.round(score * 10_000) / 10_000,
+    positiveShare: Math.round(Math.min(1, positive / total) * 10_000) / 10_000,
+    praised: aspects(s.praised),
+    criticized: aspects(s.criticized),
+  };
+}
+
 /** Price as a number; anything not a finite amount above zero is refused. */
 export function parsePrice(price: string | number): number {
   const value = typeof price === 'number' ? price : Number(price);
@@ -148,6 +206,7 @@ export function buildDocument(item: ItemInput, enrichment: Enrichment, category:
     attributesText: Object.entries(attributes).map(([k, v]) => `${k} ${v}`).join('. '),
     image: images[0]?.key ?? null,
     rating: enrichment.rating,
+    reviewSummary: reviewDigest(enrichment.reviewSummary),
     status: item.status,
     version: item.version,
     createdAt: new Date(item.createdAt).toISOString(),

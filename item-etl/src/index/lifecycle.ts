@@ -40,6 +40,36 @@ export const writeAlias = (index: string) => `${index}-w`;
 
 export interface LockDoc { owner: string; expiresAt: number }
 
+type Properties = Record<string, estypes.MappingProperty>;
+const subProperties = (p: estypes.MappingProperty | undefined): Properties | undefined => (p as { properties?: Properties } | undefined)?.properties;
+
+/**
+ * The fields of `want` that `have` lacks, as a mapping update (putMapping merges it) and as dotted names: whole
+ * fields, and sub-fields of an object both have (`reviewSummary.positiveShare` added to an older `reviewSummary`).
+ * A field both have is never changed: an open index refuses other changes, and a rebuild makes a fresh index.
+ */
+export function missingProperties(want: Properties, have: Properties, prefix = ''): { properties: Properties; fields: string[] } {
+  const properties: Properties = {};
+  const fields: string[] = [];
+  for (const [name, mapping] of Object.entries(want)) {
+    if (!(name in have)) {
+      properties[name] = mapping;
+      fields.push(`${prefix}${name}`);
+      continue;
+    }
+    const wantSub = subProperties(mapping);
+    const haveSub = subProperties(have[name]);
+    if (!wantSub || !haveSub) continue;
+    const inner = missingProperties(wantSub, haveSub, `${prefix}${name}.`);
+    if (inner.fields.length) {
+      const type = (mapping as { type?: string }).type;
+      properties[name] = { ...(type ? { type } : {}), properties: inner.properties } as estypes.MappingProperty;
+      fields.push(...inner.fields);
+    }
+  }
+  return { properties, fields };
+}
+
 export class IndexLifecycle {
   readonly es: Client;
   readonly alias: string;
@@ -109,20 +139,20 @@ export class IndexLifecycle {
   }
 
   /**
-   * Adds the fields the current mapping has and an older index lacks (new top-level fields only:
-   * adding a field is the one mapping change an open index accepts), so documents of the current
-   * shape can be written to it under `dynamic: strict`. Documents indexed before the upgrade gain
-   * the field only when rewritten: a rebuild fills them all. Returns the fields added per index.
+   * Adds the fields the current mapping has and an older index lacks — new fields, and new sub-fields of an object
+   * field it has (`missingProperties`): adding fields is the one mapping change an open index accepts — so
+   * documents of the current shape can be written to it under `dynamic: strict`. Documents indexed before the
+   * upgrade gain the field only when rewritten: a rebuild fills them all. Returns the fields added per index
+   * (dotted names for sub-fields).
    */
   async upgradeMappings(indices: string[]): Promise<Record<string, string[]>> {
     const current = await this.es.indices.getMapping({ index: indices.join(',') });
     const added: Record<string, string[]> = {};
     for (const index of indices) {
-      const have = current[index]?.mappings.properties ?? {};
-      const missing = Object.entries(itemMappings.properties ?? {}).filter(([field]) => !(field in have));
-      if (!missing.length) continue;
-      await this.es.indices.putMapping({ index, properties: Object.fromEntries(missing) });
-      added[index] = missing.map(([field]) => field);
+      const { properties, fields } = missingProperties(itemMappings.properties ?? {}, current[index]?.mappings.properties ?? {});
+      if (!fields.length) continue;
+      await this.es.indices.putMapping({ index, properties });
+      added[index] = fields;
     }
     return added;
   }

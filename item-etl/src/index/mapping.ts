@@ -81,6 +81,22 @@ export const itemMappings: estypes.MappingTypeMapping = {
     attributesText: text,
     image: { type: 'keyword', index: false },
     rating: { properties: { average: { type: 'half_float' }, count: { type: 'integer' } } },
+    /**
+     * The compact review summary (comment-analysis, through item-crud's `items.review_summary`): sort by
+     * score and count, filter by score and praised aspects. Added to older indices by IndexLifecycle.upgradeMappings.
+     */
+    reviewSummary: {
+      properties: {
+        count: { type: 'integer' },
+        positive: { type: 'integer' },
+        neutral: { type: 'integer' },
+        negative: { type: 'integer' },
+        score: { type: 'float' },
+        positiveShare: { type: 'float' },
+        praised: { type: 'keyword', ignore_above: 40 },
+        criticized: { type: 'keyword', ignore_above: 40 },
+      },
+    },
     status: keyword,
     version: { type: 'long' },
     createdAt: date,

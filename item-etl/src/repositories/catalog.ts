@@ -1,6 +1,6 @@
 /**
  * Read-only access to the catalog database (owned by item-crud): categories, the per-batch
- * enrichment (seller names, rating sums) and keyset-paginated item scans for rebuild and reconcile.
+ * enrichment (seller names, rating sums, review summaries) and keyset-paginated item scans for rebuild and reconcile.
  */
 import type pg from 'pg';
 import type { ItemInput } from '../documents/document.ts';
@@ -14,7 +14,12 @@ export interface ItemRow extends ItemInput {
   sellerName: string | null;
   ratingSum: number;
   ratingCount: number;
+  /** `items.review_summary` as stored (the contract's `ReviewSummary`), null before the item's first summary. */
+  reviewSummary: unknown;
 }
+
+/** What a batch's enrichment holds per item row. */
+export interface ItemExtras { sum: number; count: number; reviewSummary: unknown }
 
 export interface VersionRow { id: string; version: number; status: 'active' | 'hidden' | 'deleted' }
 
@@ -23,7 +28,7 @@ export interface Scope { sellerId?: string }
 
 const ITEM_COLUMNS = `
   i.id, i.article, i.seller_id, i.name, i.description, i.brand, i.category_slug, i.price::text AS price, i.currency,
-  i.stock, i.attributes, i.status::text AS status, i.version, i.rating_sum, i.rating_count, i.created_at, i.updated_at,
+  i.stock, i.attributes, i.status::text AS status, i.version, i.rating_sum, i.rating_count, i.review_summary, i.created_at, i.updated_at,
   s.display_name AS seller_name,
   (SELECT coalesce(json_agg(json_build_object('key', im.key, 'position', im.position) ORDER BY im.position, im.created_at), '[]'::json)
      FROM item_images im WHERE im.item_id = i.id) AS images`;
@@ -31,7 +36,7 @@ const ITEM_COLUMNS = `
 interface RawItem {
   id: string; article: number; seller_id: string; name: string; description: string; brand: string; category_slug: string; price: string;
   currency: string; stock: number; attributes: Record<string, string | number> | null; status: ItemRow['status']; version: number;
-  rating_sum: number; rating_count: number; created_at: Date; updated_at: Date; seller_name: string | null;
+  rating_sum: number; rating_count: number; review_summary: unknown; created_at: Date; updated_at: Date; seller_name: string | null;
   images: { key: string; position: number }[];
 }
 
@@ -55,6 +60,7 @@ const toItem = (r: RawItem): ItemRow => ({
   sellerName: r.seller_name,
   ratingSum: r.rating_sum,
   ratingCount: r.rating_count,
+  reviewSummary: r.review_summary ?? null,
 });
 
 export class CatalogRepository {
@@ -70,19 +76,24 @@ export class CatalogRepository {
     return rows;
   }
 
-  /** Seller names and rating sums for a batch, in one round trip; absent rows are simply missing from the maps. */
-  async enrichment(itemIds: string[], sellerIds: string[]): Promise<{ sellers: Map<string, string>; ratings: Map<string, { sum: number; count: number }> }> {
-    const { rows } = await this.#db.query<{ kind: 'item' | 'seller'; id: string; rating_sum: number | null; rating_count: number | null; display_name: string | null }>(
-      `SELECT 'item' AS kind, id::text, rating_sum, rating_count, NULL::text AS display_name FROM items WHERE id = ANY($1::uuid[])
+  /**
+   * Seller names, rating sums and review summaries for a batch, in one round trip; absent rows are simply
+   * missing from the maps.
+   */
+  async enrichment(itemIds: string[], sellerIds: string[]): Promise<{ sellers: Map<string, string>; ratings: Map<string, ItemExtras> }> {
+    const { rows } = await this.#db.query<{
+      kind: 'item' | 'seller'; id: string; rating_sum: number | null; rating_count: number | null; review_summary: unknown; display_name: string | null;
+    }>(
+      `SELECT 'item' AS kind, id::text, rating_sum, rating_count, review_summary, NULL::text AS display_name FROM items WHERE id = ANY($1::uuid[])
        UNION ALL
-       SELECT 'seller', id::text, NULL, NULL, display_name FROM sellers WHERE id = ANY($2::uuid[])`,
+       SELECT 'seller', id::text, NULL, NULL, NULL::jsonb, display_name FROM sellers WHERE id = ANY($2::uuid[])`,
       [[...new Set(itemIds)], [...new Set(sellerIds)]],
     );
     const sellers = new Map<string, string>();
-    const ratings = new Map<string, { sum: number; count: number }>();
+    const ratings = new Map<string, ItemExtras>();
     for (const r of rows) {
       if (r.kind === 'seller' && r.display_name !== null) sellers.set(r.id, r.display_name);
-      if (r.kind === 'item') ratings.set(r.id, { sum: r.rating_sum ?? 0, count: r.rating_count ?? 0 });
+      if (r.kind === 'item') ratings.set(r.id, { sum: r.rating_sum ?? 0, count: r.rating_count ?? 0, reviewSummary: r.review_summary ?? null });
     }
     return { sellers, ratings };
   }

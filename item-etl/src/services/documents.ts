@@ -24,8 +24,9 @@ export class DocumentBuilder {
   }
 
   /**
-   * Documents for live snapshots: seller names and ratings for all of them in one query. A missing
-   * seller or item row is tolerated (sellerName null, rating {0, 0}): the event is the truth here.
+   * Documents for live snapshots: seller names, ratings and review summaries for all of them in one query.
+   * A missing seller or item row is tolerated (sellerName null, rating {0, 0}, no reviews): the event is the
+   * truth here.
    */
   async fromSnapshots(snapshots: ItemSnapshot[], indexedAt = new Date()): Promise<Built[]> {
     if (snapshots.length === 0) return [];
@@ -35,7 +36,10 @@ export class DocumentBuilder {
     ]);
     return snapshots.map((s) => attempt(() => {
       const r = ratings.get(s.id);
-      return buildDocument(s, { sellerName: sellers.get(s.sellerId) ?? null, rating: ratingSummary(r?.sum ?? 0, r?.count ?? 0) }, this.#categories.info(s.category), indexedAt);
+      return buildDocument(
+        s, { sellerName: sellers.get(s.sellerId) ?? null, rating: ratingSummary(r?.sum ?? 0, r?.count ?? 0), reviewSummary: r?.reviewSummary ?? null },
+        this.#categories.info(s.category), indexedAt,
+      );
     }));
   }
 
@@ -43,7 +47,8 @@ export class DocumentBuilder {
   async fromRows(rows: ItemRow[], indexedAt = new Date()): Promise<Built[]> {
     await this.#categories.prepare(rows.map((r) => r.category));
     return rows.map((r) => attempt(() => buildDocument(
-      r, { sellerName: r.sellerName, rating: ratingSummary(r.ratingSum, r.ratingCount) }, this.#categories.info(r.category), indexedAt,
+      r, { sellerName: r.sellerName, rating: ratingSummary(r.ratingSum, r.ratingCount), reviewSummary: r.reviewSummary },
+      this.#categories.info(r.category), indexedAt,
     )));
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { normalizeQuery } from '@shop/contracts';
+import { REVIEW_SUMMARY_TOP_MAX, normalizeQuery } from '@shop/contracts';
 import { type App, HttpProblem, Type, activityActor, problems } from '@shop/kit';
 import { SORTS, type SearchParams } from '../query.ts';
 import type { PopularQueries } from '../services/popular.ts';
@@ -13,6 +13,8 @@ export const MAX_QUERY_LENGTH = 200;
 export const MAX_QUERY_WORDS = 12;
 export const MAX_BRANDS = 20;
 export const MAX_SUGGEST_LENGTH = 100;
+/** Aspects a search may require to be praised (a summary names at most this many). */
+export const MAX_PRAISED = REVIEW_SUMMARY_TOP_MAX;
 
 const validation = (detail: string) => new HttpProblem(400, detail, { type: 'urn:shop:problem:validation' });
 
@@ -24,7 +26,18 @@ const Query = Type.Object({
   priceMin: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   priceMax: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
   inStock: Type.Optional(Type.Boolean()),
-  sort: Type.Union(SORTS.map((s) => Type.Literal(s)), { default: 'relevance' }),
+  minReviewScore: Type.Optional(Type.Number({
+    minimum: -1, maximum: 1,
+    description: 'only items with at least one review whose mean review score (-1 all negative … 1 all positive) is at least this; items without reviews never match',
+  })),
+  praised: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,39}$', description: 'an aspect name: sound, battery, quality, size, comfort, delivery, …' }), {
+    maxItems: MAX_PRAISED,
+    description: `repeatable (praised=sound&praised=battery, at most ${MAX_PRAISED}): only items whose reviews mostly praise every one of these aspects`,
+  })),
+  sort: Type.Union(SORTS.map((s) => Type.Literal(s)), {
+    default: 'relevance',
+    description: 'relevance; price_asc/price_desc; newest; rating (average stars, then their count); reviews (best reviewed: mean review score, then review count); the item id breaks every tie',
+  }),
   page: Type.Integer({ minimum: 1, maximum: MAX_WINDOW, default: 1, description: `page × size may not exceed ${MAX_WINDOW}` }),
   size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
 }, { additionalProperties: false });
@@ -39,6 +52,12 @@ const Result = Type.Object({
     article: Type.Union([Type.Integer(), Type.Null()], { description: 'the article number shoppers see on the product page (a query of just this number finds the item first)' }),
     name: Type.String(), brand: Type.String(), category: Type.String(), price: Type.String(), currency: Type.String(),
     rating: Type.Object({ average: Type.Number(), count: Type.Integer() }),
+    reviewSummary: Type.Object({
+      count: Type.Integer({ minimum: 0, description: 'analyzed reviews' }),
+      score: Type.Number({ minimum: -1, maximum: 1, description: 'their mean score, -1..1; 0 without reviews' }),
+      praised: Type.Array(Type.String(), { description: 'aspects the reviews mostly praise, strongest first' }),
+      criticized: Type.Array(Type.String(), { description: 'aspects the reviews mostly criticize, strongest first' }),
+    }, { description: 'what the reviews say (review analysis); count 0 and empty lists without reviews' }),
     image: Type.Union([Type.String(), Type.Null()], { description: 'thumbnail URL of the main image' }),
     highlight: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'matched words wrapped in <em>; the rest of the text is HTML-escaped' }),
   })),
@@ -81,7 +100,7 @@ export interface SearchRouteOptions {
 
 export function registerSearchRoutes(app: App, options: SearchRouteOptions): void {
   const { cacheTtlMs } = options;
-  const cacheKey = (kind: string, value: unknown) => `${options.redisPrefix}:v2:${kind}:${options.rulesVersion()}:${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}`;
+  const cacheKey = (kind: string, value: unknown) => `${options.redisPrefix}:v3:${kind}:${options.rulesVersion()}:${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}`;
   const requests = app.metrics.counter({ name: 'search_requests_total', help: 'Searches by how they were answered', labelNames: ['step', 'cache'] });
   const zero = app.metrics.counter({ name: 'search_zero_results_total', help: 'Searches with a query that found nothing, even after the fallbacks' });
 
@@ -104,10 +123,16 @@ export function registerSearchRoutes(app: App, options: SearchRouteOptions): voi
   }, async (request) => {
     const started = performance.now();
     const p = request.query as SearchParams;
+    // The query-string coercion turns "Infinity" and "1e400" into Infinity, which passes the schema's minimum/maximum.
+    for (const name of ['priceMin', 'priceMax', 'minReviewScore'] as const) {
+      if (p[name] !== undefined && !Number.isFinite(p[name])) throw validation(`${name} must be a finite number`);
+    }
     if (p.page * p.size > MAX_WINDOW) throw validation(`page × size may not exceed ${MAX_WINDOW}; narrow the search instead of paging further`);
     if (p.priceMin !== undefined && p.priceMax !== undefined && p.priceMin > p.priceMax) throw validation('priceMin is greater than priceMax');
     if (p.q !== undefined && words(p.q).length > MAX_QUERY_WORDS) throw validation(`q may have at most ${MAX_QUERY_WORDS} words`);
-    const params: SearchParams = { ...p, q: p.q === undefined ? undefined : normalizeText(p.q) || undefined };
+    // Aspects in one order without repeats: the same question, the same cache entry.
+    const praised = p.praised?.length ? [...new Set(p.praised)].sort() : undefined;
+    const params: SearchParams = { ...p, q: p.q === undefined ? undefined : normalizeText(p.q) || undefined, praised };
     // Empty answers are not cached: cheap to recompute, and caching them would hide a newly indexed item.
     const { value, hit } = await cached<SearchResult>(cacheKey('q', params), () => options.search.search(params), (r) => r.total > 0);
     requests.inc({ step: value.correction?.step ?? (params.q ? 'strict' : 'browse'), cache: hit ? 'hit' : 'miss' });

@@ -24,9 +24,11 @@ import { normalizeText, queryCodes, switchLayout, words } from '../text.ts';
 export type Step = 'strict' | 'layout' | 'transliteration' | 'typo' | 'layout_typo' | 'relaxed';
 
 export interface Bucket { value: string; count: number }
+/** What a hit shows of its reviews: how many, their mean score (-1..1), the aspects mostly praised / criticized. */
+export interface HitReviews { count: number; score: number; praised: string[]; criticized: string[] }
 export interface SearchItem {
   id: string; article: number | null; name: string; brand: string; category: string; price: string; currency: string;
-  rating: { average: number; count: number }; image: string | null; highlight: Record<string, string[]>;
+  rating: { average: number; count: number }; reviewSummary: HitReviews; image: string | null; highlight: Record<string, string[]>;
 }
 export interface SearchResult {
   total: number;
@@ -40,7 +42,15 @@ export interface SearchResult {
   correction?: { step: Exclude<Step, 'strict'>; query: string; dropped?: string[] };
 }
 
-interface Doc { id: string; article?: number | null; name: string; brand: string; category: string; price: number; currency: string; rating?: { average: number; count: number }; image?: string | null }
+interface Doc {
+  id: string; article?: number | null; name: string; brand: string; category: string; price: number; currency: string;
+  rating?: { average: number; count: number }; reviewSummary?: Partial<HitReviews>; image?: string | null;
+}
+
+/** The hit's review summary; a document indexed before item-etl knew summaries has none: no reviews. */
+const hitReviews = (r: Partial<HitReviews> | undefined): HitReviews => ({
+  count: r?.count ?? 0, score: r?.score ?? 0, praised: r?.praised ?? [], criticized: r?.criticized ?? [],
+});
 interface Terms { values: { buckets: { key: string; doc_count: number }[] } }
 interface Ranges { values: { buckets: { from?: number; to?: number; doc_count: number }[] } }
 type Aggs = { category: Terms; brand: Terms; price: Ranges };
@@ -283,7 +293,7 @@ function toResult(p: SearchParams, res: estypes.SearchResponse<Doc, Aggs>): Sear
     size: p.size,
     items: res.hits.hits.map(({ _source: d, highlight }) => ({
       id: d!.id, article: d!.article ?? null, name: d!.name, brand: d!.brand, category: d!.category, price: Number(d!.price).toFixed(2), currency: d!.currency,
-      rating: d!.rating ?? { average: 0, count: 0 }, image: imageUrl(d!.image), highlight: highlight ?? {},
+      rating: d!.rating ?? { average: 0, count: 0 }, reviewSummary: hitReviews(d!.reviewSummary), image: imageUrl(d!.image), highlight: highlight ?? {},
     })),
     facets: {
       category: aggs.category.values.buckets.map((b) => ({ value: b.key, count: b.doc_count })),
