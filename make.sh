@@ -42,6 +42,12 @@ ensure_deps() {
 }
 
 # Schemathesis (PyPI, pinned) in a virtual environment in the download cache, for the OpenAPI test.
+# The order lookup page's test drives a real browser: Debian's Chromium (never a browser download), through
+# playwright-core with executablePath /usr/bin/chromium.
+ensure_browser() {
+  ensure_apt chromium
+}
+
 ensure_schemathesis() {
   local venv="$SHOP_CACHE/schemathesis-$SCHEMATHESIS_VERSION"
   if [[ ! -f "$venv/.installed" ]]; then
@@ -190,6 +196,7 @@ cmd_test() {
   ensure_node
   ensure_deps
   ensure_schemathesis
+  ensure_browser
   "$INFRA_DIR/all.sh" start
   migrate
   start_services
